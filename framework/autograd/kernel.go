@@ -222,3 +222,23 @@ func (op *kernelGradOp) Hashcode() uint32 { return hashOf(op) }
 func (op *kernelGradOp) String() string {
 	return fmt.Sprintf("%s grad %d", op.fwd.kernel, op.which)
 }
+
+// StopGradient returns x unchanged in the forward pass and passes no
+// gradient back to it, like PyTorch's detach.
+func StopGradient(x *gorgonia.Node) (*gorgonia.Node, error) {
+	return Apply(stopGradient{}, x)
+}
+
+type stopGradient struct{}
+
+func (stopGradient) String() string { return "StopGradient" }
+
+func (stopGradient) InferShape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
+
+func (stopGradient) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
+	return in[0].Clone().(*tensor.Dense), nil
+}
+
+func (stopGradient) Backward(in []*tensor.Dense, _ *tensor.Dense) ([]*tensor.Dense, error) {
+	return []*tensor.Dense{nil}, nil
+}
