@@ -31,7 +31,11 @@ func NeuronNode(n framework.Neuron, label string, path framework.Path, T int, x 
 			return nil, fmt.Errorf("neuron layer %s: parameter %q node has shape %v, want %d elements", label, specs[i].Name, p.Shape(), specs[i].Size)
 		}
 	}
-	op := &neuronOp{neuron: n, label: label, path: path, T: T, nparams: len(specs), cache: &gradCache{}}
+	dims := []int{x.Dims()}
+	for _, p := range params {
+		dims = append(dims, p.Dims())
+	}
+	op := &neuronOp{neuron: n, label: label, path: path, T: T, nparams: len(specs), dims: dims, cache: &gradCache{}}
 	return gorgonia.ApplyOp(op, append([]*gorgonia.Node{x}, params...)...)
 }
 
@@ -42,18 +46,24 @@ type neuronOp struct {
 	path    framework.Path
 	T       int
 	nparams int
+	dims    []int // number of axes of each input
 	cache   *gradCache
 }
 
 func (op *neuronOp) Arity() int { return 1 + op.nparams }
 
-func (op *neuronOp) Type() hm.Type {
+func (op *neuronOp) inputTypes() []hm.Type {
 	a := hm.TypeVariable('a')
-	types := []hm.Type{a}
-	for k := 0; k < op.nparams; k++ {
-		types = append(types, hm.TypeVariable(rune('b'+k)))
+	types := make([]hm.Type, len(op.dims))
+	for i, d := range op.dims {
+		types[i] = tensorType(d, a)
 	}
-	return hm.NewFnType(append(types, a)...)
+	return types
+}
+
+func (op *neuronOp) Type() hm.Type {
+	types := op.inputTypes()
+	return hm.NewFnType(append(types, types[0])...)
 }
 
 func (op *neuronOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error) {
@@ -138,10 +148,8 @@ type neuronGradOp struct {
 func (op *neuronGradOp) Arity() int { return op.fwd.Arity() + 1 }
 
 func (op *neuronGradOp) Type() hm.Type {
-	fwd := op.fwd.Type().(*hm.FunctionType)
-	types := fwd.FlatTypes() // inputs..., output
-	args := append(types[:len(types)-1:len(types)-1], types[len(types)-1])
-	return hm.NewFnType(append(args, types[op.which])...)
+	types := op.fwd.inputTypes()
+	return hm.NewFnType(append(append(types, types[0]), types[op.which])...)
 }
 
 func (op *neuronGradOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error) {
