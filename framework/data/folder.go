@@ -26,9 +26,9 @@ type ImageFolder struct {
 var _ Dataset = (*ImageFolder)(nil)
 
 // LoadImageFolder lists root's class folders and their images. Each image is
-// delivered as 3×size×size RGB: resized so that its shorter side is size
-// (bilinear), then centre-cropped; grey images are repeated over the three
-// channels. With size 0, every image must have the size of the first one,
+// delivered as 3×size×size RGB. It is resized so that its shorter side is
+// size (bilinear), then centre-cropped, and grey images are repeated over
+// the three channels. With size 0, every image must have the size of the first one,
 // and that size is used unchanged (it must be square).
 //
 // Every file in a class folder must be a readable PNG or JPEG, checked from
@@ -176,7 +176,7 @@ func resizeCentreCrop(src planar, size int, dst []float32) {
 }
 
 // Bilinear samples a row-major h×w plane at the fractional position (y, x),
-// where integer positions are pixel centres; positions outside the plane
+// where integer positions are pixel centres. Positions outside the plane
 // take the value of the nearest edge pixel.
 func Bilinear(plane []float32, h, w int, y, x float64) float32 {
 	y = min(max(y, 0), float64(h-1))

@@ -44,7 +44,7 @@ func ReadIDX(path string) (dims []int, values []uint8, err error) {
 		size *= dims[k]
 	}
 	if len(b)-header != size {
-		return nil, nil, fmt.Errorf("idx: %s holds %d data bytes after the header at offset %d, want %d for dimensions %v: the file is truncated or corrupt; download it again", path, len(b)-header, header, size, dims)
+		return nil, nil, fmt.Errorf("idx: %s has %d data bytes after the header at offset %d, want %d for dimensions %v: the file is truncated or corrupt, so download it again", path, len(b)-header, header, size, dims)
 	}
 	return dims, b[header:], nil
 }

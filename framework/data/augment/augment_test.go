@@ -341,6 +341,7 @@ func TestAugmentedPairsGrid(t *testing.T) {
 	if err != nil {
 		t.Skipf("reference data not available: %v", err)
 	}
+
 	p := BarlowTwins(data.CIFAR10Mean, data.CIFAR10Std).WithCropScale(0.2, 1)
 	var grid []data.Image
 	for i := 0; i < 10; i++ {
@@ -356,6 +357,7 @@ func TestAugmentedPairsGrid(t *testing.T) {
 			Denormalize(a, data.CIFAR10Mean, data.CIFAR10Std),
 			Denormalize(b, data.CIFAR10Mean, data.CIFAR10Std))
 	}
+
 	var buf bytes.Buffer
 	if err := data.EncodeGridPNG(&buf, grid, 6); err != nil {
 		t.Fatal(err)
@@ -367,6 +369,7 @@ func TestAugmentedPairsGrid(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 6*34+2 || b.Dy() != 5*34+2 {
 		t.Errorf("grid is %d×%d, want %d×%d", b.Dx(), b.Dy(), 6*34+2, 5*34+2)
 	}
+
 	paths := []string{filepath.Join(t.TempDir(), "augmented-pairs.png")}
 	if out := os.Getenv("SNNLAB_TEST_ARTIFACTS"); out != "" {
 		paths = append(paths, filepath.Join(out, "augmented-pairs.png"))

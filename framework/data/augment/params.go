@@ -31,7 +31,7 @@ type View struct {
 // The four operations run in a random order. Saturation and hue act only on
 // 3-channel images.
 type Jitter struct {
-	Prob                                    float64
+	Prob                                  float64
 	Brightness, Contrast, Saturation, Hue float64
 }
 
@@ -72,9 +72,10 @@ type Pipeline struct {
 }
 
 // BarlowView returns the view parameters of Barlow Twins (Zbontar et al.,
-// 2021): crop scale (0.08, 1) and ratio (3/4, 4/3), flip 0.5, colour jitter
-// 0.4/0.4/0.2/0.1 with probability 0.8, grayscale 0.2, blur σ in
-// [0.1, 2.0], and the given blur and solarisation probabilities.
+// 2021) with the given blur and solarisation probabilities. The crop has
+// scale (0.08, 1) and ratio (3/4, 4/3), the flip probability is 0.5, colour
+// jitter is 0.4/0.4/0.2/0.1 with probability 0.8, grayscale 0.2, and the
+// blur σ lies in [0.1, 2.0].
 func BarlowView(blurProb, solarizeProb float64) View {
 	return View{
 		CropScale:    [2]float64{0.08, 1},
@@ -97,12 +98,12 @@ func BarlowTwins(mean, std []float32) Pipeline {
 	return Pipeline{A: BarlowView(1.0, 0), B: BarlowView(0.1, 0.2), Mean: mean, Std: std}
 }
 
-// Events returns the event-frame pipeline: per view a random resized crop
-// with scale (0.35, 1) and a horizontal flip with probability 0.5, no colour
-// augmentation, and shared temporal augmentations (reversal 0.5 with
-// polarity swap, frame dropout 0.1, jitter up to 1 frame) on outH×outW
-// frames without normalisation. The temporal probabilities are snnlab's
-// choice; the method names the augmentations but not their strength.
+// Events returns the event-frame pipeline for outH×outW frames. Each view
+// gets a random resized crop with scale (0.35, 1) and a horizontal flip
+// with probability 0.5, and no colour augmentation or normalisation. Both
+// views share reversal (0.5, with polarity swap), frame dropout (0.1) and
+// temporal jitter (up to 1 frame). These strengths are snnlab's choice,
+// because the method names the augmentations but not their parameters.
 func Events(outH, outW int) Pipeline {
 	v := View{CropScale: [2]float64{0.35, 1}, CropRatio: [2]float64{3.0 / 4, 4.0 / 3}, FlipProb: 0.5}
 	return Pipeline{

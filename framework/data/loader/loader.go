@@ -168,6 +168,7 @@ func (l *Loader) Order(epoch int) []int {
 // Iterator delivers the batches of one epoch in order. Close it when done
 // early; it is not safe for concurrent use.
 type Iterator struct {
+	ctx    context.Context
 	order  chan chan result
 	cancel context.CancelFunc
 	done   bool
@@ -186,7 +187,7 @@ func (l *Loader) Epoch(ctx context.Context, pos Position) (*Iterator, error) {
 		return nil, fmt.Errorf("loader: position epoch %d batch %d is outside 0…%d batches per epoch: resume from a position this loader produced", pos.Epoch, pos.Batch, nb)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	it := &Iterator{order: make(chan chan result, l.cfg.Prefetch), cancel: cancel}
+	it := &Iterator{ctx: ctx, order: make(chan chan result, l.cfg.Prefetch), cancel: cancel}
 	perm := l.Order(pos.Epoch)
 
 	type job struct {
@@ -233,12 +234,21 @@ func (it *Iterator) Next() (*Batch, error) {
 	}
 	out, ok := <-it.order
 	if !ok {
+		// The feeder also stops early when the caller's context ends;
+		// report that rather than a normal end of epoch.
+		err := it.ctx.Err()
 		it.Close()
+		if err != nil {
+			return nil, fmt.Errorf("loader: epoch stopped early: %w", err)
+		}
 		return nil, io.EOF
 	}
 	r := <-out
 	if r.err != nil {
 		it.Close()
+		if errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("loader: epoch stopped early: %w", r.err)
+		}
 		return nil, r.err
 	}
 	return r.batch, nil
