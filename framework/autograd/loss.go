@@ -81,7 +81,7 @@ func (op *lossOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loss %s: %w", op.label, err)
 	}
-	return tensor.New(tensor.FromScalar(float32(v))), nil
+	return gorgonia.NewF32(float32(v)), nil
 }
 
 func (op *lossOp) ReturnsPtr() bool      { return false }

@@ -16,10 +16,10 @@ import (
 // convolution in the backbones is followed by batch-norm, whose shift β
 // takes that role.
 type Conv2d struct {
-	Name                     string
-	In, Out                  int
-	Kernel, Stride, Pad      int
-	Weight                   *framework.Param
+	Name                string
+	In, Out             int
+	Kernel, Stride, Pad int
+	Weight              *framework.Param
 }
 
 // NewConv2d creates a convolution with Kaiming-normal weights drawn from rng

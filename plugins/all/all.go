@@ -5,6 +5,7 @@
 package all
 
 import (
+	_ "github.com/snnlab/snnlab/plugins/backbones"
 	_ "github.com/snnlab/snnlab/plugins/losses/bt"
 	_ "github.com/snnlab/snnlab/plugins/losses/btl"
 	_ "github.com/snnlab/snnlab/plugins/losses/ctl"

@@ -14,7 +14,7 @@ const (
 	FormBT Form = "bt"
 	// FormPaper is the invariance term as printed in Zhou and Datta,
 	// Σ_i (1 − C_ii²). Its gradient vanishes at C_ii = 0, so training
-	// starts on a saddle; it is kept for ablations.
+	// starts on a saddle. It is kept for ablations.
 	FormPaper Form = "paper"
 )
 
@@ -63,10 +63,10 @@ func ConfigFromOptions(o framework.Options) (Config, error) {
 
 func (c Config) check() error {
 	if !(c.Lambda >= 0) {
-		return fmt.Errorf("option %s: value %v is invalid; use a value in [0, 1e3]", OptLambda, c.Lambda)
+		return fmt.Errorf("option %s: invalid value %v: use a value in [0, 1e3]", OptLambda, c.Lambda)
 	}
 	if c.Form != FormBT && c.Form != FormPaper {
-		return fmt.Errorf("option %s: value %q is invalid; use %q or %q", OptInvariance, c.Form, FormBT, FormPaper)
+		return fmt.Errorf("option %s: invalid value %q: use %q or %q", OptInvariance, c.Form, FormBT, FormPaper)
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ type Config struct {
 	Gamma    float64 // adaptation strength γ ≥ 0
 
 	Continuous bool // run the continuous relaxation (MixedLIF path B) instead of spikes
+	DecayGrad  bool // make Backward return ∂L/∂β, for neurons that learn their decay
 }
 
 // Validate checks every field; the error names the field, its value and

@@ -56,8 +56,8 @@ func Run[F Float](c Config, T int, input []F, tr Trace[F]) error {
 
 // Backward recomputes the forward pass over input ([T, N]) and runs
 // backpropagation through time: given gradOut = ∂L/∂O ([T, N]) it
-// overwrites gradIn with ∂L/∂I ([T, N]) and returns ∂L/∂β summed over
-// every neuron and step, for neurons that learn their decay.
+// overwrites gradIn with ∂L/∂I ([T, N]). When c.DecayGrad is set it also
+// returns ∂L/∂β summed over every neuron and step; otherwise it returns 0.
 //
 // NaN or infinite input currents are an error, as in Forward. Gradients are
 // not checked: a NaN in gradOut propagates into gradIn.
@@ -130,7 +130,7 @@ type kernel[F Float] struct {
 	alpha, halfA, invA     F
 	shape                  surrogate.Shape
 	soft, detach, adaptive bool
-	continuous             bool
+	continuous, decayGrad  bool
 }
 
 func newKernel[F Float](c Config, T, N int) *kernel[F] {
@@ -141,66 +141,74 @@ func newKernel[F Float](c Config, T, N int) *kernel[F] {
 		alpha: F(c.Alpha), halfA: F(c.Alpha / 2), invA: F(1 / c.Alpha),
 		shape: c.Surrogate,
 		soft:  c.SoftReset, detach: c.DetachReset, adaptive: c.Adaptive,
-		continuous: c.Continuous,
+		continuous: c.Continuous, decayGrad: c.DecayGrad,
 	}
-}
-
-// grad returns the surrogate derivative at x = H − Vth_eff. The default
-// rectangle is written out so that it inlines in the hot loop.
-func (k *kernel[F]) grad(x F) F {
-	if k.shape == surrogate.Rectangular {
-		if x <= k.halfA && x >= -k.halfA {
-			return k.invA
-		}
-		return 0
-	}
-	return surrogate.Grad(k.shape, x, k.alpha)
 }
 
 // forwardBlock runs neurons [n0, n1) over all T steps, time outer and
-// neurons inner. It keeps H (and Vth_eff) of the block in s for
+// neurons inner. It keeps the block's H, V (and Vth_eff) trace in s for
 // backwardBlock and copies whatever tr asks for. It reports whether an
 // input current was NaN or infinite.
 func (k *kernel[F]) forwardBlock(n0, n1 int, input []F, tr *Trace[F], s *scratch[F]) (bad bool) {
 	w := n1 - n0
 	s.size(k.T, w, k.adaptive)
-	v, a, spk := s.v[:w], s.a[:w], s.s[:w]
+	v, a, spk, o := s.v[:w], s.a[:w], s.s[:w], s.o[:w]
 	clear(v)
 	clear(a)
 	clear(spk)
-	inf := F(math.Inf(1))
+
+	// Loop-invariant fields go into locals so that they stay in registers.
+	decay, vth0, vreset, rho, gamma := k.decay, k.vth, k.vreset, k.rho, k.gamma
+	alpha, soft, adaptive, continuous := k.alpha, k.soft, k.adaptive, k.continuous
+	rect := k.shape == surrogate.Rectangular
 
 	for t := 0; t < k.T; t++ {
 		row := t*k.N + n0
 		in := input[row : row+w]
 		hs := s.h[t*w : t*w+w]
+		vs := s.vt[t*w : t*w+w]
+		out := o
+		if tr.Out != nil {
+			out = tr.Out[row : row+w]
+		}
 		var vths []F
-		if k.adaptive {
+		if adaptive {
 			vths = s.vth[t*w : t*w+w]
 		}
+		// Reslicing to len(in) lets the compiler drop the bounds checks.
+		v, a, spk, hs, vs, out := v[:len(in)], a[:len(in)], spk[:len(in)], hs[:len(in)], vs[:len(in)], out[:len(in)]
 		for j, I := range in {
-			if !(I < inf && I > -inf) {
+			// I·0 is NaN exactly when I is NaN or ±Inf; the branch is
+			// never taken on good input, so it costs almost nothing.
+			if z := I * 0; z != z {
 				bad = true
 			}
-			vth := k.vth
-			if k.adaptive {
-				a[j] = k.rho*a[j] + spk[j]
-				vth = k.vth + k.gamma*a[j]
+			vth := vth0
+			if adaptive {
+				a[j] = rho*a[j] + spk[j]
+				vth = vth0 + gamma*a[j]
 				vths[j] = vth
 			}
-			h := k.decay*v[j] + I
-			hs[j] = h
+			h := decay*v[j] + I
 			x := h - vth
-			if x >= 0 {
-				spk[j] = 1
-				if k.soft {
-					v[j] = h - vth
-				} else {
-					v[j] = k.vreset
-				}
-			} else {
-				spk[j] = 0
-				v[j] = h
+			sp := step[F](x)
+			// With S in {0, 1} both forms are exact: V is H or Vreset
+			// (hard), H or H − Vth_eff (soft), and need no branch.
+			vn := (1-sp)*h + sp*vreset
+			if soft {
+				vn = h - sp*vth
+			}
+			hs[j] = h
+			vs[j] = vn
+			v[j] = vn
+			spk[j] = sp
+			switch {
+			case !continuous:
+				out[j] = sp
+			case rect:
+				out[j] = min(max(x/alpha+0.5, 0), 1)
+			default:
+				out[j] = surrogate.Primitive(k.shape, x, alpha)
 			}
 		}
 		k.copyStep(t, n0, w, s, tr)
@@ -208,33 +216,15 @@ func (k *kernel[F]) forwardBlock(n0, n1 int, input []F, tr *Trace[F], s *scratch
 	return bad
 }
 
-// copyStep writes step t of the block's state into the requested traces.
+// copyStep writes step t of the block's trace into the requested fields
+// of tr other than Out.
 func (k *kernel[F]) copyStep(t, n0, w int, s *scratch[F], tr *Trace[F]) {
 	row := t*k.N + n0
-	hs := s.h[t*w : t*w+w]
-	if tr.Out != nil {
-		out := tr.Out[row : row+w]
-		for j := range out {
-			vth := k.vth
-			if k.adaptive {
-				vth = s.vth[t*w+j]
-			}
-			x := hs[j] - vth
-			switch {
-			case k.continuous:
-				out[j] = surrogate.Primitive(k.shape, x, k.alpha)
-			case x >= 0:
-				out[j] = 1
-			default:
-				out[j] = 0
-			}
-		}
-	}
 	if tr.H != nil {
-		copy(tr.H[row:row+w], hs)
+		copy(tr.H[row:row+w], s.h[t*w:t*w+w])
 	}
 	if tr.V != nil {
-		copy(tr.V[row:row+w], s.v[:w])
+		copy(tr.V[row:row+w], s.vt[t*w:t*w+w])
 	}
 	if k.adaptive {
 		if tr.A != nil {
@@ -266,87 +256,100 @@ func (k *kernel[F]) backwardBlock(n0, n1 int, gradOut, gradIn []F, s *scratch[F]
 	gV, gA := s.gv[:w], s.ga[:w]
 	clear(gV)
 	clear(gA)
-	var gDecay float64
+
+	decay, vth0, vreset, rho, gamma := k.decay, k.vth, k.vreset, k.rho, k.gamma
+	alpha, halfA, invA, shape := k.alpha, k.halfA, k.invA, k.shape
+	soft, adaptive := k.soft, k.adaptive
 	spiking := !k.continuous
 	resetGrad := spiking && !k.detach
+	rect := shape == surrogate.Rectangular
 
+	var gDecay float64
 	for t := k.T - 1; t >= 0; t-- {
 		row := t*k.N + n0
 		G := gradOut[row : row+w]
 		gI := gradIn[row : row+w]
 		hs := s.h[t*w : t*w+w]
-		var vths, hPrev, vthPrev []F
-		if k.adaptive {
+		var vths, vPrev []F
+		if adaptive {
 			vths = s.vth[t*w : t*w+w]
 		}
-		if t > 0 {
-			hPrev = s.h[(t-1)*w : t*w]
-			if k.adaptive {
-				vthPrev = s.vth[(t-1)*w : t*w]
-			}
+		wantDecay := k.decayGrad && t > 0
+		if wantDecay {
+			vPrev = s.vt[(t-1)*w : t*w]
 		}
+		var gDecayStep F
+		G, gI, gV, gA := G[:len(hs)], gI[:len(hs)], gV[:len(hs)], gA[:len(hs)]
 		for j, h := range hs {
-			vth := k.vth
-			if k.adaptive {
+			vth := vth0
+			if adaptive {
 				vth = vths[j]
 			}
 			x := h - vth
-			spike := x >= 0
+			sp := step[F](x)
 			gv := gV[j]
+
+			var sg F
+			if rect {
+				sg = window(x, halfA) * invA
+			} else {
+				sg = surrogate.Grad(shape, x, alpha)
+			}
 
 			var gs, gx, gh, gvth F
 			if spiking {
 				gs = G[j] + gA[j]
 			} else {
-				gx = G[j] * k.grad(x)
+				gx = G[j] * sg
 			}
-			if k.soft {
+			if soft {
 				gh = gv
 				if resetGrad {
 					gs -= gv * vth
 				}
-				if spike {
-					gvth = -gv
-				}
+				gvth = -gv * sp
 			} else {
-				if !spike {
-					gh = gv
-				}
+				gh = gv * (1 - sp)
 				if resetGrad {
-					gs += gv * (k.vreset - h)
+					gs += gv * (vreset - h)
 				}
 			}
 			if spiking {
-				gx = gs * k.grad(x)
+				gx = gs * sg
 			}
 			gh += gx
 
-			if k.adaptive {
+			if adaptive {
 				gvth -= gx
-				gA[j] = k.rho*gA[j] + k.gamma*gvth
+				gA[j] = rho*gA[j] + gamma*gvth
 			}
 			gI[j] = gh
-			gV[j] = k.decay * gh
-			if t > 0 {
-				gDecay += float64(gh) * float64(k.vAfter(hPrev, vthPrev, j))
+			gV[j] = decay * gh
+			if wantDecay {
+				gDecayStep += gh * vPrev[j]
 			}
 		}
+		gDecay += float64(gDecayStep)
 	}
 	return gDecay
 }
 
-// vAfter recomputes V[t−1] of neuron j from H[t−1] and Vth_eff[t−1].
-func (k *kernel[F]) vAfter(hPrev, vthPrev []F, j int) F {
-	h := hPrev[j]
-	vth := k.vth
-	if vthPrev != nil {
-		vth = vthPrev[j]
+// step returns Θ(x) = 1 for x ≥ 0, else 0 (also 0 for NaN). The integer
+// select compiles without a branch, which spike decisions would mispredict.
+func step[F Float](x F) F {
+	var s int32
+	if x >= 0 {
+		s = 1
 	}
-	if h-vth < 0 {
-		return h
+	return F(s)
+}
+
+// window returns 1 when |x| ≤ halfA (edges included), else 0, without a
+// branch.
+func window[F Float](x, halfA F) F {
+	var in int32
+	if max(x, -x) <= halfA {
+		in = 1
 	}
-	if k.soft {
-		return h - vth
-	}
-	return k.vreset
+	return F(in)
 }

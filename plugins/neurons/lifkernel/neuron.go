@@ -64,6 +64,7 @@ func (n *Neuron) config(call framework.NeuronCall) (Config, error) {
 			return Config{}, fmt.Errorf("neuron parameter \"w\" [1] is NaN: the decay logit diverged; lower the learning rate")
 		}
 		c.Decay = sigmoid(w)
+		c.DecayGrad = true
 	}
 	return c, nil
 }

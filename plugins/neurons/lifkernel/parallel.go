@@ -71,20 +71,22 @@ func (k *kernel[F]) span(b int) (int, int) {
 	return n0, min(n0+blockSize, k.N)
 }
 
-// scratch is one goroutine's working memory for a block: the block's H and
-// Vth_eff trace ([T, w]) and per-neuron state and gradient carries ([w]).
+// scratch is one goroutine's working memory for a block: the block's H, V
+// and Vth_eff trace ([T, w]) and per-neuron state, output and gradient
+// carries ([w]).
 type scratch[F Float] struct {
-	h, vth          []F
-	v, a, s, gv, ga []F
+	h, vt, vth         []F
+	v, a, s, o, gv, ga []F
 }
 
 // size makes every buffer large enough for T steps of w neurons.
 func (s *scratch[F]) size(T, w int, adaptive bool) {
 	grow(&s.h, T*w)
+	grow(&s.vt, T*w)
 	if adaptive {
 		grow(&s.vth, T*w)
 	}
-	for _, p := range []*[]F{&s.v, &s.a, &s.s, &s.gv, &s.ga} {
+	for _, p := range []*[]F{&s.v, &s.a, &s.s, &s.o, &s.gv, &s.ga} {
 		grow(p, w)
 	}
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/snnlab/snnlab/framework"
+)
+
+func listCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: snnlab list [kind]\n\nLists every registered neuron, loss, backbone and target with its options,\ndefaults, valid ranges and units. kind limits the listing to one kind.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	kinds := []framework.Kind{framework.NeuronKind, framework.LossKind, framework.BackboneKind, framework.TargetKind}
+	if fs.NArg() > 0 {
+		kinds = []framework.Kind{framework.Kind(strings.TrimSuffix(fs.Arg(0), "s"))}
+	}
+	for _, kind := range kinds {
+		specs := framework.Specs(kind)
+		fmt.Fprintf(stdout, "%ss (%d)\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(specs))
+		if len(specs) == 0 {
+			fmt.Fprintln(stdout, "  none registered")
+		}
+		for _, s := range specs {
+			fmt.Fprintf(stdout, "\n  %s  [%s]\n", s.Name, s.Source)
+			if s.Doc != "" {
+				fmt.Fprintf(stdout, "    %s\n", s.Doc)
+			}
+			if len(s.Options) == 0 {
+				continue
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(tw, "    option\ttype\tdefault\tvalid\tunit\tdescription")
+			for _, o := range s.Options {
+				unit := o.Unit
+				if unit == "" {
+					unit = "-"
+				}
+				fmt.Fprintf(tw, "    %s\t%s\t%v\t%s\t%s\t%s\n", o.Name, o.Kind, o.Default, o.Range(), unit, o.Doc)
+			}
+			tw.Flush()
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}

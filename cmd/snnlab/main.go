@@ -1,0 +1,81 @@
+// Command snnlab trains spiking neural networks without labels. It runs
+// experiment scripts written in Go, lists the registered parts, fetches
+// datasets and benchmarks the training step.
+//
+// Usage:
+//
+//	snnlab run SCRIPT.go [flags] [-- script arguments]
+//	snnlab list
+//	snnlab bench [flags]
+//	snnlab data fetch cifar10 --dir DIR
+//	snnlab help [command]
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	_ "github.com/snnlab/snnlab/plugins/all"
+)
+
+const usage = `snnlab trains spiking neural networks without labels.
+
+Usage:
+  snnlab run SCRIPT.go [flags] [-- script arguments]   run an experiment script
+  snnlab list                                          list neurons, losses, backbones and targets
+  snnlab bench [flags]                                 benchmark the dual-path training step
+  snnlab data fetch cifar10 --dir DIR                  download and unpack a dataset
+  snnlab data info DIR                                 describe a data folder
+  snnlab help [command]                                show help for a command
+
+Run 'snnlab COMMAND -h' for the flags of a command.
+`
+
+// errUsage marks errors whose message is the help text itself, so main
+// prints it without a prefix.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		err = runCommand(rest, stdout, stderr)
+	case "list":
+		err = listCommand(rest, stdout, stderr)
+	case "bench":
+		err = benchCommand(rest, stdout, stderr)
+	case "data":
+		err = dataCommand(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return helpCommand(rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "snnlab: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "snnlab: %v\n", err)
+	return 1
+}
+
+func helpCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	return run([]string{args[0], "-h"}, stdout, stderr)
+}
