@@ -5,9 +5,9 @@ import (
 	"math/rand"
 
 	"gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 )
 
 // Conv2d is a 2-D convolution without bias, x [N, In, H, W] → [N, Out, H', W']
@@ -51,7 +51,7 @@ func (c *Conv2d) OutSize(h, w int) (int, int, error) {
 
 // Forward convolves x [N, In, H, W].
 //
-// NOTE: this runs gorgonia's im2col convolution, checked against finite
+// NOTE: this runs snnlab's im2col convolution kernel, checked against finite
 // differences; a faster fused kernel can replace it behind this method.
 func (c *Conv2d) Forward(x *gorgonia.Node) (*gorgonia.Node, error) {
 	s := x.Shape()
@@ -62,8 +62,7 @@ func (c *Conv2d) Forward(x *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, err
 	}
 	w := ParamNode(x.Graph(), c.Weight)
-	k := tensor.Shape{c.Kernel, c.Kernel}
-	y, err := gorgonia.Conv2d(x, w, k, []int{c.Pad, c.Pad}, []int{c.Stride, c.Stride}, []int{1, 1})
+	y, err := autograd.Apply(&convKernel{name: c.Name, kernel: c.Kernel, stride: c.Stride, pad: c.Pad}, x, w)
 	if err != nil {
 		return nil, fmt.Errorf("convolution %s on input %v: %w", c.Name, s, err)
 	}

@@ -119,7 +119,7 @@ func nonFinite[F Float](input []F, T, N int) error {
 			return fmt.Errorf("neuron input [T=%d, N=%d]: element (t=%d, n=%d) is %v: the preceding layer diverged; lower the learning rate or check the data", T, N, i/N, i%N, x)
 		}
 	}
-	return fmt.Errorf("neuron input [T=%d, N=%d] holds a NaN or infinite value", T, N)
+	return fmt.Errorf("neuron input [T=%d, N=%d] contains a NaN or infinite value", T, N)
 }
 
 // kernel holds one call's constants in the element type.
@@ -147,7 +147,7 @@ func newKernel[F Float](c Config, T, N int) *kernel[F] {
 
 // forwardBlock runs neurons [n0, n1) over all T steps, time outer and
 // neurons inner. It keeps the block's H, V (and Vth_eff) trace in s for
-// backwardBlock and copies whatever tr asks for. It reports whether an
+// backwardBlock and copies the fields that tr requests. It reports whether an
 // input current was NaN or infinite.
 func (k *kernel[F]) forwardBlock(n0, n1 int, input []F, tr *Trace[F], s *scratch[F]) (bad bool) {
 	w := n1 - n0

@@ -8,7 +8,9 @@ import (
 )
 
 // Neuron adapts the kernel to framework.Neuron and framework.Tracer. It
-// keeps no mutable state, so one value is safe for concurrent use.
+// keeps no mutable state, so one value is safe for concurrent use. Forward,
+// Backward and Trace return an error, naming the element, for a NaN or
+// infinite input current.
 type Neuron struct {
 	// Config sets the dynamics. Continuous is ignored: the call's path
 	// decides it.

@@ -172,9 +172,19 @@ func CheckBadInput(t *testing.T, n framework.Neuron) {
 		{"short input gradient", "input gradient", func() error {
 			return n.Backward(good, make([]float32, 8), make([]float32, 9), zeros(params))
 		}},
-		{"missing parameter gradient", "parameter gradient", func() error {
+		{"extra parameter gradient", "parameter gradient", func() error {
 			return n.Backward(good, make([]float32, 8), make([]float32, 8), append(zeros(params), []float32{0}))
 		}},
+	}
+	if len(params) > 0 {
+		buffers = append(buffers, struct {
+			name, want string
+			fn         func() error
+		}{"short parameter gradient", n.Params()[0].Name, func() error {
+			short := zeros(params)
+			short[0] = nil
+			return n.Backward(good, make([]float32, 8), make([]float32, 8), short)
+		}})
 	}
 	for _, tc := range buffers {
 		t.Run(tc.name, func(t *testing.T) { expectError(t, "call", tc.want, tc.fn) })

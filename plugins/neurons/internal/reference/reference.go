@@ -1,8 +1,9 @@
-// Package reference builds an unfused, step-by-step gorgonia graph of the
-// LIF-family dynamics that lifkernel fuses, for tests: one node per time
-// step and per operation (Mul, Add, Sub, a Heaviside op with a surrogate
-// gradient), differentiated by gorgonia.Grad and run on a TapeMachine. It
-// also loads the JSON test vectors. Nothing here is used outside tests.
+// Package reference provides test helpers for the built-in neurons. Its
+// main part is an unfused gorgonia graph of the LIF-family dynamics that
+// lifkernel fuses. The graph has one node per time step and operation (Mul,
+// Add, Sub, and a Heaviside op with a surrogate gradient), and
+// gorgonia.Grad differentiates it on a TapeMachine. The package also loads
+// the JSON test vectors and checks neurons against them. Only tests use it.
 package reference
 
 import (
