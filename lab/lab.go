@@ -27,9 +27,10 @@ type Settings struct {
 	Args    []string // the script's own arguments, after "--"
 	Script  string   // path of the running script
 
-	Context context.Context
-	Log     zerolog.Logger
-	Console io.Writer
+	Context  context.Context
+	Log      zerolog.Logger
+	Console  io.Writer // script output
+	Progress io.Writer // progress bars; nil for none
 }
 
 var settings = Settings{RunsDir: "runs", Context: context.Background(), Log: zerolog.Nop(), Console: os.Stdout}

@@ -72,6 +72,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	lab.Configure(lab.Settings{
 		RunsDir: *runs, DataDir: *dataDir, Seed: *seed, Resume: *resume,
 		Args: scriptArgs, Script: script, Context: ctx, Log: log, Console: stdout,
+		Progress: terminalOrNil(stderr),
 	})
 
 	log.Info().Str("script", script).Str("runs", *runs).Strs("args", scriptArgs).Msg("running script")
@@ -189,4 +190,18 @@ func scriptFailure(script string, r any, stack []byte) error {
 		return fmt.Errorf("%s:%d: %s%s", script, line, kind, strings.TrimSpace(msg))
 	}
 	return fmt.Errorf("%s: %s", script, strings.TrimSpace(msg))
+}
+
+// terminalOrNil returns w when it is a terminal, where a redrawn progress
+// bar reads well, and nil otherwise, so logs and CI output stay clean.
+func terminalOrNil(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return w
 }

@@ -5,17 +5,22 @@ import (
 	"math/rand"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/eval"
 	"github.com/snnlab/snnlab/framework/nn"
 	"github.com/snnlab/snnlab/framework/train"
 )
 
 // NewModel builds the backbone and projection head a resolved Config names,
 // with weights drawn from a generator seeded by the config's seed, so the
-// same config always starts from the same weights.
-func NewModel(cfg Config, input framework.InputShape) (*train.Model, error) {
+// same config always starts from the same weights. A non-nil recorder
+// measures the spike rate of every neuron layer.
+func NewModel(cfg Config, input framework.InputShape, spikes *eval.SpikeRecorder) (*train.Model, error) {
 	rng := rand.New(rand.NewSource(cfg.Seed))
 	newNeuron := func() (framework.Neuron, error) {
 		return framework.NewNeuron(cfg.Neuron, cfg.NeuronOptions)
+	}
+	if spikes != nil {
+		newNeuron = spikes.Wrap(newNeuron)
 	}
 	backbone, err := framework.NewBackbone(cfg.Backbone, cfg.BackboneOptions, framework.BackboneConfig{
 		Input: input, NewNeuron: newNeuron, RNG: rng,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/snnlab/snnlab/framework"
 	"github.com/snnlab/snnlab/framework/data/loader"
+	"github.com/snnlab/snnlab/framework/eval"
 	"github.com/snnlab/snnlab/framework/optim"
 	"github.com/snnlab/snnlab/framework/train"
 )
@@ -71,6 +72,7 @@ type Trainer struct {
 	Data   *Datasets
 	Model  *train.Model
 	Input  framework.InputShape
+	Spikes *eval.SpikeRecorder // spike rates of every neuron layer, filled by evaluation passes
 	loader *loader.Loader
 }
 
@@ -85,11 +87,12 @@ func NewTrainer(cfg Config, ds *Datasets) (*Trainer, error) {
 	}
 	out := ld.OutShape()
 	input := framework.InputShape{C: out.C, H: out.H, W: out.W}
-	model, err := NewModel(cfg, input)
+	spikes := eval.NewSpikeRecorder()
+	model, err := NewModel(cfg, input, spikes)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", cfg.Name, err)
 	}
-	return &Trainer{Config: cfg, Data: ds, Model: model, Input: input, loader: ld}, nil
+	return &Trainer{Config: cfg, Data: ds, Model: model, Input: input, Spikes: spikes, loader: ld}, nil
 }
 
 // Pretrain runs the configured number of epochs of dual-path training,
@@ -99,8 +102,8 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 	cfg := tr.Config
 	log := hooks.Log
 	if cfg.Epochs == 0 {
-		log.Warn().Str("run", cfg.Name).Msg("epochs is 0: the backbone stays at its random initialisation")
-		return History{}, nil
+		log.Info().Str("run", cfg.Name).Msg("epochs is 0: the backbone keeps its random weights; calibrating batch-norm statistics only")
+		return History{}, tr.CalibrateBatchNorm(ctx)
 	}
 
 	loss, err := framework.NewLoss(cfg.Loss, cfg.LossOptions)

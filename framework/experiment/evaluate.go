@@ -1,0 +1,105 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/snnlab/snnlab/framework/data"
+	"github.com/snnlab/snnlab/framework/eval"
+)
+
+// FeatureOptions selects what Features extracts.
+type FeatureOptions struct {
+	Limit   int  // at most this many samples, class-balanced; 0 = the whole split
+	PerStep bool // also keep the features of every time step
+	Spikes  bool // record spike rates per layer and time step into the trainer's recorder
+	Batch   int  // batch size of the extraction graph; 0 = the run's batch
+}
+
+// Features extracts the spiking-path representation (the backbone's pooled
+// output averaged over the T steps, batch-norm in evaluation mode) of the
+// training split (train true) or the test split.
+func (tr *Trainer) Features(ctx context.Context, train bool, opts FeatureOptions, progress func(done, total int)) (eval.Features, error) {
+	ds := tr.Data.Test
+	if train {
+		ds = tr.Data.Train
+	}
+	ds, err := limit(ds, opts.Limit)
+	if err != nil {
+		return eval.Features{}, err
+	}
+	batch := opts.Batch
+	if batch == 0 {
+		batch = tr.Config.Batch
+	}
+	if batch > ds.Len() {
+		batch = ds.Len()
+	}
+	extract := eval.ExtractOptions{
+		Transform: evalTransform(tr.Data),
+		T:         tr.Config.T,
+		Batch:     batch,
+		PerStep:   opts.PerStep,
+		Progress:  progress,
+	}
+	if opts.Spikes {
+		tr.Spikes.Reset()
+		extract.Spikes = tr.Spikes
+	}
+	return eval.Extract(ctx, tr.Model.Backbone, ds, extract)
+}
+
+// LinearEval extracts features once and trains a linear classifier on the
+// training features, returning its accuracy on the test features.
+func (tr *Trainer) LinearEval(ctx context.Context, opts eval.LinearOptions, progress func(done, total int)) (eval.Result, error) {
+	trainF, err := tr.Features(ctx, true, FeatureOptions{}, progress)
+	if err != nil {
+		return eval.Result{}, fmt.Errorf("linear evaluation: training features: %w", err)
+	}
+	testF, err := tr.Features(ctx, false, FeatureOptions{}, progress)
+	if err != nil {
+		return eval.Result{}, fmt.Errorf("linear evaluation: test features: %w", err)
+	}
+	return eval.LinearEval(ctx, trainF, testF, opts)
+}
+
+// KNN extracts features of at most trainLimit training and testLimit test
+// samples and classifies the test ones by their nearest training ones.
+func (tr *Trainer) KNN(ctx context.Context, trainLimit, testLimit int, opts eval.KNNOptions) (eval.Result, error) {
+	trainF, err := tr.Features(ctx, true, FeatureOptions{Limit: trainLimit}, nil)
+	if err != nil {
+		return eval.Result{}, fmt.Errorf("k-NN: training features: %w", err)
+	}
+	testF, err := tr.Features(ctx, false, FeatureOptions{Limit: testLimit}, nil)
+	if err != nil {
+		return eval.Result{}, fmt.Errorf("k-NN: test features: %w", err)
+	}
+	if opts.K > trainF.N {
+		opts.K = trainF.N
+	}
+	return eval.KNN(ctx, trainF, testF, opts)
+}
+
+// FineTune trains the whole network with a linear classifier on a
+// class-balanced fraction of the training labels (fraction 1 uses them
+// all) and returns the test accuracy. It changes the model's weights;
+// callers that keep using the pretrained model save and restore them.
+func (tr *Trainer) FineTune(ctx context.Context, fraction float64, opts eval.FineTuneOptions) (eval.Result, error) {
+	if fraction <= 0 || fraction > 1 {
+		return eval.Result{}, fmt.Errorf("fine-tuning: label fraction %v is out of range; valid range is (0, 1]", fraction)
+	}
+	indices := make([]int, tr.Data.Train.Len())
+	for i := range indices {
+		indices[i] = i
+	}
+	if fraction < 1 {
+		indices = data.BalancedSubset(data.Labels(tr.Data.Train), fraction, tr.Config.Seed)
+	}
+	opts.T = tr.Config.T
+	opts.TestTransform = evalTransform(tr.Data)
+	if opts.Transform == nil {
+		opts.Transform = evalTransform(tr.Data)
+	}
+	res, _, err := eval.FineTune(ctx, tr.Model.Backbone, tr.Data.Train, indices, tr.Data.Test, opts)
+	return res, err
+}
