@@ -12,10 +12,10 @@ import (
 type OptionKind int
 
 const (
-	Float OptionKind = iota // float64
-	Int                     // int
-	Bool                    // bool
-	Choice                  // string, one of OptionSpec.Choices
+	Float  OptionKind = iota // float64
+	Int                      // int
+	Bool                     // bool
+	Choice                   // string, one of OptionSpec.Choices
 )
 
 func (k OptionKind) String() string {

@@ -118,7 +118,7 @@ func interpret(script string, args []string, stdout, stderr io.Writer) (err erro
 	i := interp.New(interp.Options{
 		GoPath: os.Getenv("GOPATH"),
 		Stdout: stdout, Stderr: &panicTraceFilter{w: stderr},
-		Args:   append([]string{script}, args...),
+		Args:                 append([]string{script}, args...),
 		SourcecodeFilesystem: fstest.MapFS{name: &fstest.MapFile{Data: instrumented}},
 	})
 	if err := i.Use(stdlib.Symbols); err != nil {

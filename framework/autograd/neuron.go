@@ -105,11 +105,13 @@ func (op *neuronOp) call(values []gorgonia.Value) (framework.NeuronCall, tensor.
 	return call, values[0].Shape(), nil
 }
 
-func (op *neuronOp) ReturnsPtr() bool      { return false }
-func (op *neuronOp) CallsExtern() bool     { return false }
-func (op *neuronOp) OverwritesInput() int  { return -1 }
-func (op *neuronOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "neuron %s %p %d %d", op.label, op.neuron, op.path, op.T) }
-func (op *neuronOp) Hashcode() uint32          { return hashOf(op) }
+func (op *neuronOp) ReturnsPtr() bool     { return false }
+func (op *neuronOp) CallsExtern() bool    { return false }
+func (op *neuronOp) OverwritesInput() int { return -1 }
+func (op *neuronOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "neuron %s %p %d %d", op.label, op.neuron, op.path, op.T)
+}
+func (op *neuronOp) Hashcode() uint32 { return hashOf(op) }
 func (op *neuronOp) String() string {
 	return fmt.Sprintf("Neuron(%s, %s, T=%d)", op.label, op.path, op.T)
 }

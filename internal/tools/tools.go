@@ -11,8 +11,7 @@ import (
 	_ "github.com/traefik/yaegi/interp"
 	_ "gonum.org/v1/gonum/blas/blas32"
 	_ "gonum.org/v1/plot"
+	_ "google.golang.org/grpc"
 	_ "gorgonia.org/gorgonia"
 	_ "gorgonia.org/tensor"
-	_ "google.golang.org/grpc"
 )
-
