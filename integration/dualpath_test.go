@@ -213,3 +213,46 @@ func TestSeedGivesSameTrajectory(t *testing.T) {
 		t.Errorf("loss did not decrease over %d SGD steps: %v", len(first), first)
 	}
 }
+
+// TestEventViewsFoldTimeMajor feeds a view whose frames differ per time
+// step and checks that it trains like the equivalent static view only when
+// all frames are equal.
+func TestEventViewsFoldTimeMajor(t *testing.T) {
+	in := framework.InputShape{C: 1, H: 2, W: 2}
+	cfg := train.StepConfig{T: 3, Batch: 4, Input: in, PathB: framework.Continuous}
+	loss, _ := framework.NewLoss("btl", nil)
+	frame := in.C * in.H * in.W
+	static, _ := randomViews(31, cfg.Batch*frame)
+
+	// Repeat every sample's frame T times in [B, T, C, H, W] order.
+	events := make([]float32, 0, cfg.T*len(static))
+	for b := 0; b < cfg.Batch; b++ {
+		for step := 0; step < cfg.T; step++ {
+			events = append(events, static[b*frame:(b+1)*frame]...)
+		}
+	}
+	lossOf := func(a, b []float32) float64 {
+		model := newModel(t, "mixedlif", nil, 3, in)
+		s, err := train.NewDualPath(model, loss, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		l, err := s.Forward(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if a, b := lossOf(static, static), lossOf(events, events); a != b {
+		t.Errorf("static view gives loss %v, the same frames as events give %v", a, b)
+	}
+	if _, err := (func() (float64, error) {
+		model := newModel(t, "mixedlif", nil, 3, in)
+		s, _ := train.NewDualPath(model, loss, cfg)
+		defer s.Close()
+		return s.Forward(static[:5], static)
+	})(); err == nil {
+		t.Error("a view of 5 values was accepted")
+	}
+}

@@ -29,8 +29,10 @@ type Settings struct {
 
 	Context  context.Context
 	Log      zerolog.Logger
-	Console  io.Writer // script output
-	Progress io.Writer // progress bars; nil for none
+	LogLevel zerolog.Level // level of the console log, also applied to run logs
+	LogTo    io.Writer     // where Log writes, so run logs can copy it; nil for none
+	Console  io.Writer     // script output
+	Progress io.Writer     // progress bars; nil for none
 }
 
 var settings = Settings{RunsDir: "runs", Context: context.Background(), Log: zerolog.Nop(), Console: os.Stdout}

@@ -105,14 +105,18 @@ func Pretrain(cfg Config) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Config: resolved, Dir: run.Dir(), trainer: tr, run: run}
-	runLog, err := run.Logger(nil)
+	// From here on, what the run reports goes to the console and, as JSON
+	// lines, to run.log in its folder.
+	runLog, err := run.Logger(settings.LogTo)
 	if err != nil {
 		run.Close()
 		return nil, err
 	}
+	runLog = runLog.Level(settings.LogLevel)
+	log = runLog
 	log.Info().Str("run", run.ID()).Str("dir", run.Dir()).Str("backbone", resolved.Backbone).Str("neuron", resolved.Neuron).
 		Str("loss", resolved.Loss).Int("epochs", resolved.Epochs).Int("train", ds.Train.Len()).Msg("pretraining")
-	runLog.Info().Interface("config", resolved).Msg("pretraining started")
+	log.Debug().Interface("config", resolved).Msg("resolved configuration")
 
 	progress := records.NewProgress("pretrain "+resolved.Name, int64(resolved.Epochs*(ds.Train.Len()/resolved.Batch)),
 		records.ProgressOptions{Unit: "batch", Logger: &log, LogEvery: 30 * time.Second, Terminal: settings.Progress})

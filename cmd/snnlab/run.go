@@ -67,11 +67,11 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	console := zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+	console := zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: terminalOrNil(stderr) == nil}
 	log := zerolog.New(console).Level(level).With().Timestamp().Logger()
 	lab.Configure(lab.Settings{
 		RunsDir: *runs, DataDir: *dataDir, Seed: *seed, Resume: *resume,
-		Args: scriptArgs, Script: script, Context: ctx, Log: log, Console: stdout,
+		Args: scriptArgs, Script: script, Context: ctx, Log: log, LogLevel: level, LogTo: stderr, Console: stdout,
 		Progress: terminalOrNil(stderr),
 	})
 

@@ -131,18 +131,29 @@ func (s *DualPath) Close() error { return s.machine.Close() }
 // Params returns the learnable parameters in the order Gradients uses.
 func (s *DualPath) Params() []*framework.Param { return s.params }
 
-// setView copies one view [B, C, H, W] into the time-folded input node,
-// repeated over the T steps (direct encoding).
+// setView copies one view into the time-folded input node [T·B, C, H, W].
+// A static view [B, C, H, W] is repeated over the T steps (direct
+// encoding); an event view [B, T, C, H, W], as the loader delivers frames,
+// is transposed so that frame t of every sample lands in time block t.
 func (s *DualPath) setView(node *gorgonia.Node, view []float32, name string) error {
 	c := s.Config
-	n := c.Batch * c.Input.C * c.Input.H * c.Input.W
-	if len(view) != n {
-		return fmt.Errorf("training step: %s has %d values, want [B=%d, C=%d, H=%d, W=%d] = %d",
-			name, len(view), c.Batch, c.Input.C, c.Input.H, c.Input.W, n)
-	}
+	frame := c.Input.C * c.Input.H * c.Input.W
+	n := c.Batch * frame
 	data := node.Value().Data().([]float32)
-	for t := 0; t < c.T; t++ {
-		copy(data[t*n:(t+1)*n], view)
+	switch len(view) {
+	case n:
+		for t := 0; t < c.T; t++ {
+			copy(data[t*n:(t+1)*n], view)
+		}
+	case c.T * n:
+		for b := 0; b < c.Batch; b++ {
+			for t := 0; t < c.T; t++ {
+				copy(data[(t*c.Batch+b)*frame:(t*c.Batch+b+1)*frame], view[(b*c.T+t)*frame:(b*c.T+t+1)*frame])
+			}
+		}
+	default:
+		return fmt.Errorf("training step: %s has %d values, want [B=%d, C=%d, H=%d, W=%d] = %d or [B, T=%d, C, H, W] = %d",
+			name, len(view), c.Batch, c.Input.C, c.Input.H, c.Input.W, n, c.T, c.T*n)
 	}
 	return nil
 }
