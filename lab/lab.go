@@ -1,6 +1,6 @@
 // Package lab is the API experiment scripts use. A script is an ordinary Go
-// program in package main that imports this package; `snnlab run` runs it in
-// the yaegi interpreter, with the numeric work done by compiled snnlab code.
+// program in package main that imports this package. `snnlab run` runs it in
+// the yaegi interpreter, and the numeric work runs in compiled snnlab code.
 //
 // The API avoids what the interpreter cannot run: it has no generic
 // functions, and callbacks are plain funcs. Every function returns an error
@@ -20,7 +20,7 @@ import (
 
 // Settings are fixed by the snnlab command before a script starts.
 type Settings struct {
-	RunsDir string   // where run folders go
+	RunsDir string   // folder for run records
 	DataDir string   // the user's data folder
 	Seed    int64    // base seed; runs add their own seed to it
 	Resume  bool     // continue interrupted runs from their checkpoints
@@ -30,7 +30,7 @@ type Settings struct {
 	Context  context.Context
 	Log      zerolog.Logger
 	LogLevel zerolog.Level // level of the console log, also applied to run logs
-	LogTo    io.Writer     // where Log writes, so run logs can copy it; nil for none
+	LogTo    io.Writer     // writer behind Log, which run logs copy; nil for none
 	Console  io.Writer     // script output
 	Progress io.Writer     // progress bars; nil for none
 }

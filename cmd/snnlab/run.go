@@ -141,9 +141,8 @@ func interpret(script string, args []string, stdout, stderr io.Writer) (err erro
 }
 
 // panicTraceFilter drops the "file:line:col: panic: f(...)" lines yaegi
-// prints while a panic unwinds, because their positions are those of the
-// enclosing function rather than the failing statement; the line markers
-// give the real one.
+// prints while a panic unwinds. Their positions are those of the enclosing
+// function, not of the failing statement, which the line markers give.
 type panicTraceFilter struct{ w io.Writer }
 
 func (f *panicTraceFilter) Write(p []byte) (int, error) {

@@ -21,7 +21,7 @@ import (
 // The last checkpoint is intact and the run resumes from it.
 var ErrInterrupted = errors.New("interrupted; the last checkpoint is intact, rerun with --resume to continue")
 
-// State is what a pretraining checkpoint holds: everything needed to
+// State is the content of a pretraining checkpoint: everything needed to
 // continue and end with the same weights as an uninterrupted run.
 type State struct {
 	Params    map[string][]float32 // every parameter and buffer by name

@@ -133,7 +133,7 @@ func (s *DualPath) Params() []*framework.Param { return s.params }
 
 // setView copies one view into the time-folded input node [T·B, C, H, W].
 // A static view [B, C, H, W] is repeated over the T steps (direct
-// encoding); an event view [B, T, C, H, W], as the loader delivers frames,
+// encoding). An event view [B, T, C, H, W], the loader's layout for frames,
 // is transposed so that frame t of every sample lands in time block t.
 func (s *DualPath) setView(node *gorgonia.Node, view []float32, name string) error {
 	c := s.Config
