@@ -1,3 +1,5 @@
+//go:build snnlab
+
 // Quick-start: pretrain a small spiking ResNet with MixedLIF + BTL on the
 // embedded MNIST, then compare its linear-evaluation accuracy with the same
 // backbone left at its random initialisation.

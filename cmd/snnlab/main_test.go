@@ -262,3 +262,13 @@ func finalParams(t *testing.T, dir string) map[string]records.Tensor {
 	}
 	return ck.Params
 }
+
+func TestScriptHelpExitsCleanly(t *testing.T) {
+	r := runSnnlab(t, t.TempDir(), "run", script(t, "tiny.go"), "--", "-h")
+	if r.code != 0 {
+		t.Errorf("script -h: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "-epochs") {
+		t.Errorf("script -h did not print the script's flags:\n%s", r.stderr)
+	}
+}

@@ -119,6 +119,7 @@ func interpret(script string, args []string, stdout, stderr io.Writer) (err erro
 		GoPath: os.Getenv("GOPATH"),
 		Stdout: stdout, Stderr: &panicTraceFilter{w: stderr},
 		Args:                 append([]string{script}, args...),
+		BuildTags:            []string{scriptBuildTag},
 		SourcecodeFilesystem: fstest.MapFS{name: &fstest.MapFile{Data: instrumented}},
 	})
 	if err := i.Use(stdlib.Symbols); err != nil {
@@ -132,12 +133,31 @@ func interpret(script string, args []string, stdout, stderr io.Writer) (err erro
 	defer func() {
 		if r := recover(); r != nil {
 			err = scriptFailure(script, r, debug.Stack())
+			if helpRequested(r) {
+				err = nil
+			}
 		}
 	}()
 	if _, err := i.EvalPath(name); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
 		return scriptFailure(script, err, nil)
 	}
 	return nil
+}
+
+// helpRequested reports whether the script stopped because its flags were
+// asked for help (-h), which is a normal end rather than a failure.
+func helpRequested(r any) bool {
+	if p, ok := r.(interp.Panic); ok {
+		r = p.Value
+	}
+	if p, ok := r.(*interp.Panic); ok {
+		r = p.Value
+	}
+	err, ok := r.(error)
+	return ok && errors.Is(err, flag.ErrHelp)
 }
 
 // panicTraceFilter drops the "file:line:col: panic: f(...)" lines yaegi
@@ -153,6 +173,11 @@ func (f *panicTraceFilter) Write(p []byte) (int, error) {
 }
 
 var panicTracePattern = regexp.MustCompile(`^\S+:\d+:\d+: panic: \S+\(\.\.\.\)\s*$`)
+
+// scriptBuildTag is the build constraint experiment scripts carry
+// (//go:build snnlab) so that the go command, which would see several main
+// functions in one folder, skips them, while the interpreter includes them.
+const scriptBuildTag = "snnlab"
 
 var positionPattern = regexp.MustCompile(`([^\s:]+\.go):(\d+):(\d+)`)
 
