@@ -29,7 +29,7 @@ func main() {
 		TrainLimit:      *trainN,
 		TestLimit:       *testN,
 		Backbone:        "spiking-resnet18-cifar",
-		BackboneOptions: map[string]any{"base_width": 8, "stages": 3, "blocks_per_stage": 1},
+		BackboneOptions: map[string]any{"base_width": 16, "stages": 3, "blocks_per_stage": 1},
 		Neuron:          "mixedlif",
 		Loss:            "btl",
 		HeadWidths:      []int{256, 256},
@@ -62,7 +62,7 @@ func main() {
 
 	t := lab.NewTable("Quick-start: linear evaluation on MNIST",
 		"backbone", "pretraining", "linear top-1 (%)", "linear top-5 (%)")
-	t.Caption = fmt.Sprintf("Small spiking ResNet (8-16-32 channels, one block per stage), MixedLIF + BTL, T = %d; "+
+	t.Caption = fmt.Sprintf("Small spiking ResNet (16-32-64 channels, one block per stage), MixedLIF + BTL, T = %d; "+
 		"%d training and %d test images; linear classifier trained for %d epochs on frozen spiking-path features.",
 		cfg.T, *trainN, *testN, *linearEpochs)
 	t.Scale = "quickstart"
