@@ -145,6 +145,14 @@ func Pretrain(cfg Config) (*Model, error) {
 	history, err := tr.Pretrain(settings.Context, hooks)
 	progress.Finish()
 	if err != nil {
+		// A diverged run is finished as failed, so that scripts run again
+		// report the same failure instead of training again; an interrupted
+		// one stays open for --resume.
+		if !errors.Is(err, experiment.ErrInterrupted) {
+			if markErr := run.MarkFinished(map[string]any{"failed": err.Error()}); markErr != nil {
+				log.Error().Err(markErr).Msg("recording the failed run")
+			}
+		}
 		run.Close()
 		return nil, fmt.Errorf("run %s: %w", run.ID(), err)
 	}
@@ -189,6 +197,12 @@ func (m *Model) finish() error {
 // loadFinished rebuilds the model of a finished run from its final
 // checkpoint instead of training it again.
 func loadFinished(run *records.Run, cfg Config) (*Model, error) {
+	if result, err := run.Result(); err == nil {
+		if reason, failed := result["failed"].(string); failed {
+			run.Close()
+			return nil, fmt.Errorf("run %s failed earlier: %s (delete %s to train it again)", run.ID(), reason, run.Dir())
+		}
+	}
 	ck, err := run.LoadCheckpoint(finalCheckpoint)
 	if err != nil {
 		run.Close()

@@ -272,3 +272,18 @@ func TestScriptHelpExitsCleanly(t *testing.T) {
 		t.Errorf("script -h did not print the script's flags:\n%s", r.stderr)
 	}
 }
+
+func TestDivergedRunIsRecordedAsFailed(t *testing.T) {
+	data := cifarMini(t)
+	dir := t.TempDir()
+	first := runSnnlab(t, dir, "run", "-data", data, script(t, "diverge.go"))
+	if first.code != 0 || !strings.Contains(first.stdout, "failed:") || !strings.Contains(first.stdout, "NaN") {
+		t.Fatalf("diverging run: exit %d, stdout %q, stderr %s", first.code, first.stdout, first.stderr)
+	}
+	// Running the script again reports the recorded failure without
+	// training again.
+	second := runSnnlab(t, dir, "run", "-data", data, script(t, "diverge.go"))
+	if !strings.Contains(second.stdout, "failed earlier") || !strings.Contains(second.stdout, "NaN") {
+		t.Errorf("second run: stdout %q", second.stdout)
+	}
+}

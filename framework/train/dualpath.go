@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -103,7 +104,7 @@ func NewDualPath(model *Model, loss framework.Loss, cfg StepConfig) (*DualPath, 
 	if s.zB, err = model.Embed(s.xB, framework.Pass{Path: cfg.PathB, T: cfg.T, Train: true}); err != nil {
 		return nil, err
 	}
-	if s.cost, err = autograd.LossNode(loss, "loss", cfg.T, s.zA, s.zB); err != nil {
+	if s.cost, err = autograd.LossNode(loss, "dual-path", cfg.T, s.zA, s.zB); err != nil {
 		return nil, err
 	}
 	// The backward pass may reuse intermediate buffers, so the embeddings
@@ -169,7 +170,7 @@ func (s *DualPath) Forward(viewA, viewB []float32) (float64, error) {
 	}
 	s.machine.Reset()
 	if err := s.machine.RunAll(); err != nil {
-		return 0, fmt.Errorf("training step: %w", err)
+		return 0, fmt.Errorf("training step: %w", rootCause(err))
 	}
 	loss := float64(s.cost.Value().Data().(float32))
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -218,4 +219,21 @@ func (s *DualPath) Step(viewA, viewB []float32, opt optim.Optimizer, lr float64)
 		return loss, fmt.Errorf("training step: %w", err)
 	}
 	return loss, nil
+}
+
+// rootCause returns the innermost error of a chain. gorgonia wraps an
+// operation's error in several layers that name its virtual machine's
+// registers; the innermost one is the operation's own message.
+func rootCause(err error) error {
+	for {
+		if vmErr, ok := err.(interface{ Err() error }); ok && vmErr.Err() != nil {
+			err = vmErr.Err()
+			continue
+		}
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
 }
