@@ -33,6 +33,11 @@ type Settings struct {
 	LogTo    io.Writer     // writer behind Log, which run logs copy; nil for none
 	Console  io.Writer     // script output
 	Progress io.Writer     // progress bars; nil for none
+
+	// NeuronProvenance returns, for a neuron served by a plugin binary, a
+	// JSON record of the plugin's name, version and binary checksum, which
+	// checkpoints keep. nil or false for built-in neurons.
+	NeuronProvenance func(neuron string) (string, bool)
 }
 
 var settings = Settings{RunsDir: "runs", Context: context.Background(), Log: zerolog.Nop(), Console: os.Stdout}

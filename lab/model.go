@@ -54,8 +54,23 @@ type Model struct {
 	Reused  bool    // true when an earlier finished run was loaded instead of training
 	Dir     string  // the run folder
 
-	trainer *experiment.Trainer
-	run     *records.Run
+	trainer    *experiment.Trainer
+	run        *records.Run
+	provenance map[string]string // checkpoint metadata naming a plugin neuron's binary
+}
+
+// neuronProvenance returns the checkpoint metadata for a neuron served by a
+// plugin binary, or nil for a built-in neuron.
+func neuronProvenance(neuron string) map[string]string {
+	if settings.NeuronProvenance == nil {
+		return nil
+	}
+	p, ok := settings.NeuronProvenance(neuron)
+	if !ok {
+		return nil
+	}
+	settings.Log.Info().Str("neuron", neuron).RawJSON("plugin", []byte(p)).Msg("neuron served by a plugin")
+	return map[string]string{"neuron_plugin": p}
 }
 
 // checkpointFile names the pretraining checkpoints inside a run folder:
@@ -104,7 +119,7 @@ func Pretrain(cfg Config) (*Model, error) {
 		run.Close()
 		return nil, err
 	}
-	m := &Model{Config: resolved, Dir: run.Dir(), trainer: tr, run: run}
+	m := &Model{Config: resolved, Dir: run.Dir(), trainer: tr, run: run, provenance: neuronProvenance(resolved.Neuron)}
 	// From here on, what the run reports goes to the console and, as JSON
 	// lines, to run.log in its folder.
 	runLog, err := run.Logger(settings.LogTo)
@@ -174,7 +189,7 @@ const (
 // finish saves the final weights and history, draws the curves and marks
 // the run finished.
 func (m *Model) finish() error {
-	ck := &records.Checkpoint{Params: records.ParamsFrom(m.trainer.Model.Params())}
+	ck := &records.Checkpoint{Params: records.ParamsFrom(m.trainer.Model.Params()), Metadata: m.provenance}
 	blob, err := encodeHistory(m.History)
 	if err != nil {
 		return err
@@ -259,6 +274,7 @@ func (c *runCheckpoints) SaveState(s experiment.State) error {
 		Batch:     int64(s.Next.Batch),
 		Step:      int64(s.Step),
 		Blobs:     map[string][]byte{"progress": buf.Bytes()},
+		Metadata:  c.model.provenance,
 	}
 	return c.run.SaveCheckpoint(lastCheckpoint, ck)
 }

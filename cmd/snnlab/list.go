@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/rs/zerolog"
 
 	"github.com/snnlab/snnlab/framework"
 )
@@ -16,9 +19,17 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: snnlab list [kind]\n\nLists every registered neuron, loss, backbone and target with its options,\ndefaults, valid ranges and units. kind limits the listing to one kind.\n")
 	}
+	var plugins pluginFlags
+	plugins.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
+	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: true}).Level(zerolog.WarnLevel)
+	mgr, err := plugins.start(context.Background(), log)
+	if err != nil {
+		return err
+	}
+	defer mgr.Close()
 	kinds := []framework.Kind{framework.NeuronKind, framework.LossKind, framework.BackboneKind, framework.TargetKind}
 	if fs.NArg() > 0 {
 		kinds = []framework.Kind{framework.Kind(strings.TrimSuffix(fs.Arg(0), "s"))}

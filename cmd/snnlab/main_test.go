@@ -287,3 +287,40 @@ func TestDivergedRunIsRecordedAsFailed(t *testing.T) {
 		t.Errorf("second run: stdout %q", second.stdout)
 	}
 }
+
+// TestPluginNeuronFromScript builds the example plugin from its own module,
+// lists it, trains with it from a script and checks that the checkpoint
+// names the plugin binary.
+func TestPluginNeuronFromScript(t *testing.T) {
+	data := cifarMini(t)
+	plugins := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "adex-neuron"), ".")
+	build.Dir = filepath.Join("..", "..", "examples", "adex-neuron")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the example plugin: %v\n%s", err, out)
+	}
+
+	dir := t.TempDir()
+	r := runSnnlab(t, dir, "list", "-plugins", plugins, "neuron")
+	if r.code != 0 || !strings.Contains(r.stdout, "adex") || !strings.Contains(r.stdout, "plugin") {
+		t.Fatalf("list with the plugin: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = runSnnlab(t, dir, "run", "-plugins", plugins, "-data", data, script(t, "tiny.go"), "--", "-neuron", "adex")
+	if r.code != 0 {
+		t.Fatalf("training with the plugin neuron: exit %d:\n%s", r.code, r.stderr)
+	}
+	found, _ := filepath.Glob(filepath.Join(dir, "runs", "tiny-*", "final.ckpt"))
+	if len(found) != 1 {
+		t.Fatalf("want one final checkpoint, got %v", found)
+	}
+	ck, err := records.ReadCheckpoint(found[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := ck.Metadata["neuron_plugin"]
+	if !strings.Contains(prov, "adex-neuron") || !strings.Contains(prov, "sha256") {
+		t.Errorf("checkpoint metadata does not name the plugin binary: %q", prov)
+	}
+}

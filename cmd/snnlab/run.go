@@ -41,6 +41,8 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 0, "base seed added to every run's own seed")
 	resume := fs.Bool("resume", false, "continue interrupted runs from their last checkpoint")
 	logLevel := fs.String("log", "info", "console log level: debug, info, warn or error")
+	var plugins pluginFlags
+	plugins.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -69,10 +71,17 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	console := zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: terminalOrNil(stderr) == nil}
 	log := zerolog.New(console).Level(level).With().Timestamp().Logger()
+	mgr, err := plugins.start(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer mgr.Close()
+
 	lab.Configure(lab.Settings{
 		RunsDir: *runs, DataDir: *dataDir, Seed: *seed, Resume: *resume,
 		Args: scriptArgs, Script: script, Context: ctx, Log: log, LogLevel: level, LogTo: stderr, Console: stdout,
-		Progress: terminalOrNil(stderr),
+		Progress:         terminalOrNil(stderr),
+		NeuronProvenance: provenanceLookup(mgr),
 	})
 
 	log.Info().Str("script", script).Str("runs", *runs).Strs("args", scriptArgs).Msg("running script")
