@@ -15,5 +15,6 @@ import (
 	_ "github.com/snnlab/snnlab/plugins/neurons/lif"
 	_ "github.com/snnlab/snnlab/plugins/neurons/mixedlif"
 	_ "github.com/snnlab/snnlab/plugins/neurons/plif"
+	_ "github.com/snnlab/snnlab/plugins/neurons/relu"
 	_ "github.com/snnlab/snnlab/plugins/targets/loihi2"
 )
