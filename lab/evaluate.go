@@ -49,6 +49,7 @@ func (m *Model) KNN(k int) (Result, error) {
 
 // fineTuneKey identifies a fine-tuning run for the result cache.
 type fineTuneKey struct {
+	Augment                             bool
 	Fraction                            float64
 	Epochs, Batch                       int
 	BackboneLR, HeadLR, Momentum, Decay float64
@@ -59,8 +60,20 @@ type fineTuneKey struct {
 // a class-balanced fraction of the training labels (0.01 and 0.1 in the
 // method) and returns its test accuracy. The pretrained weights are
 // restored afterwards, so the model stays usable for other evaluations.
+// Training images are only normalised; FineTuneAugmented adds a random
+// resized crop and a flip.
 func (m *Model) FineTune(fraction float64, opts FineTuneOptions) (Result, error) {
-	key := fineTuneKey{fraction, opts.Epochs, opts.Batch, opts.BackboneLR, opts.HeadLR, opts.Momentum, opts.WeightDecay, opts.Seed}
+	return m.fineTune(fraction, false, opts)
+}
+
+// FineTuneAugmented is FineTune with a random resized crop and a
+// horizontal flip on every training image.
+func (m *Model) FineTuneAugmented(fraction float64, opts FineTuneOptions) (Result, error) {
+	return m.fineTune(fraction, true, opts)
+}
+
+func (m *Model) fineTune(fraction float64, augment bool, opts FineTuneOptions) (Result, error) {
+	key := fineTuneKey{augment, fraction, opts.Epochs, opts.Batch, opts.BackboneLR, opts.HeadLR, opts.Momentum, opts.WeightDecay, opts.Seed}
 	return m.cached("finetune", key, func() (Result, error) {
 		saved := records.ParamsFrom(m.trainer.Model.Params())
 		defer func() {
@@ -70,14 +83,15 @@ func (m *Model) FineTune(fraction float64, opts FineTuneOptions) (Result, error)
 		}()
 		settings.Log.Info().Str("run", m.run.ID()).Float64("fraction", fraction).Int("epochs", opts.Epochs).Msg("fine-tuning")
 		opts.Log = settings.Log
-		return m.trainer.FineTune(settings.Context, fraction, opts)
+		return m.trainer.FineTune(settings.Context, fraction, augment, opts)
 	})
 }
 
 // Supervised trains the architecture cfg describes from its random
-// initialisation with every training label and returns its test accuracy:
-// the supervised baseline. cfg's pretraining fields (loss, epochs) are
-// ignored apart from naming the run.
+// initialisation with every training label, each image with a random
+// resized crop and a flip, and returns its test accuracy: the supervised
+// baseline. cfg's pretraining fields (loss, epochs) are ignored apart from
+// naming the run.
 func Supervised(cfg Config, opts FineTuneOptions) (Result, error) {
 	base := cfg
 	base.Epochs = 0
@@ -85,7 +99,7 @@ func Supervised(cfg Config, opts FineTuneOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return m.FineTune(1, opts)
+	return m.FineTuneAugmented(1, opts)
 }
 
 // LayerRate is the spike rate of one neuron layer per time step.

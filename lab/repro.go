@@ -383,19 +383,20 @@ func (s *Scale) FineTuneTop1(fraction float64) Measurement {
 	return func(m *Model, seed int) (float64, error) {
 		opts := s.FineTune
 		opts.Seed = int64(seed)
-		res, err := m.FineTuneOn(s.EvalTrainImages, s.EvalTestImages, fraction, opts)
+		res, err := m.FineTuneOn(s.EvalTrainImages, s.EvalTestImages, fraction, false, opts)
 		return 100 * res.Top1, err
 	}
 }
 
 // SupervisedTop1 is the Measurement of the supervised baseline in percent:
-// every label of the evaluation training split, with the preset's
+// every label of the evaluation training split, each image with a random
+// resized crop and a flip, with the preset's
 // Supervised options. Use it on the random-initialised floor run (loss
 // "random"), so that training starts from random weights.
 func (s *Scale) SupervisedTop1(m *Model, seed int) (float64, error) {
 	opts := s.Supervised
 	opts.Seed = int64(seed)
-	res, err := m.FineTuneOn(s.EvalTrainImages, s.EvalTestImages, 1, opts)
+	res, err := m.FineTuneOn(s.EvalTrainImages, s.EvalTestImages, 1, true, opts)
 	return 100 * res.Top1, err
 }
 
@@ -440,13 +441,14 @@ func (m *Model) LinearEvalOn(train, test int, opts LinearOptions) (Result, error
 }
 
 // FineTuneOn is FineTune on the first train training and test test images
-// (class-balanced, 0 for all) instead of the run's own limits. The
-// pretrained weights are not changed: fine-tuning works on a copy.
-func (m *Model) FineTuneOn(train, test int, fraction float64, opts FineTuneOptions) (Result, error) {
+// (class-balanced, 0 for all) instead of the run's own limits, with the
+// crop-and-flip augmentation when augment is set. The pretrained weights are
+// not changed: fine-tuning works on a copy.
+func (m *Model) FineTuneOn(train, test int, fraction float64, augment bool, opts FineTuneOptions) (Result, error) {
 	if train == m.Config.TrainLimit && test == m.Config.TestLimit {
-		return m.FineTune(fraction, opts)
+		return m.fineTune(fraction, augment, opts)
 	}
-	key := fineTuneSplitKey{fineTuneKey{fraction, opts.Epochs, opts.Batch, opts.BackboneLR, opts.HeadLR, opts.Momentum, opts.WeightDecay, opts.Seed}, train, test}
+	key := fineTuneSplitKey{fineTuneKey{augment, fraction, opts.Epochs, opts.Batch, opts.BackboneLR, opts.HeadLR, opts.Momentum, opts.WeightDecay, opts.Seed}, train, test}
 	return m.cached("finetune-split", key, func() (Result, error) {
 		tr, err := m.splitTrainer(train, test)
 		if err != nil {
@@ -454,7 +456,7 @@ func (m *Model) FineTuneOn(train, test int, fraction float64, opts FineTuneOptio
 		}
 		settings.Log.Info().Str("run", m.run.ID()).Float64("fraction", fraction).Int("train", tr.Data.Train.Len()).Int("epochs", opts.Epochs).Msg("fine-tuning")
 		opts.Log = settings.Log
-		res, err := tr.FineTune(settings.Context, fraction, opts)
+		res, err := tr.FineTune(settings.Context, fraction, augment, opts)
 		if err != nil {
 			return Result{}, fmt.Errorf("run %s: %w", m.run.ID(), err)
 		}

@@ -146,3 +146,12 @@ func pairPipeline(cfg Config, ds *Datasets) augment.Pipeline {
 func evalTransform(ds *Datasets) augment.Eval {
 	return augment.Eval{Mean: ds.Mean, Std: ds.Std}
 }
+
+// labelledTransform is the light augmentation of supervised training and
+// fine-tuning: a random resized crop keeping at least 35 % of the image and
+// a horizontal flip, then the dataset's normalisation. Pipeline.Apply uses
+// view A.
+func labelledTransform(ds *Datasets) *augment.Pipeline {
+	view := augment.View{CropScale: [2]float64{0.35, 1}, CropRatio: [2]float64{3.0 / 4, 4.0 / 3}, FlipProb: 0.5}
+	return &augment.Pipeline{A: view, B: view, Mean: ds.Mean, Std: ds.Std}
+}

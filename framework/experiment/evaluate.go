@@ -82,9 +82,11 @@ func (tr *Trainer) KNN(ctx context.Context, trainLimit, testLimit int, opts eval
 
 // FineTune trains the whole network with a linear classifier on a
 // class-balanced fraction of the training labels (fraction 1 uses them
-// all) and returns the test accuracy. It changes the model's weights;
-// callers that keep using the pretrained model save and restore them.
-func (tr *Trainer) FineTune(ctx context.Context, fraction float64, opts eval.FineTuneOptions) (eval.Result, error) {
+// all) and returns the test accuracy. With augment set, training images
+// get a random resized crop and a flip; otherwise they are only
+// normalised. It changes the model's weights; callers that keep using the
+// pretrained model save and restore them.
+func (tr *Trainer) FineTune(ctx context.Context, fraction float64, augment bool, opts eval.FineTuneOptions) (eval.Result, error) {
 	if fraction <= 0 || fraction > 1 {
 		return eval.Result{}, fmt.Errorf("fine-tuning: label fraction %v is out of range; valid range is (0, 1]", fraction)
 	}
@@ -97,8 +99,9 @@ func (tr *Trainer) FineTune(ctx context.Context, fraction float64, opts eval.Fin
 	}
 	opts.T = tr.Config.T
 	opts.TestTransform = evalTransform(tr.Data)
-	if opts.Transform == nil {
-		opts.Transform = evalTransform(tr.Data)
+	opts.Transform = evalTransform(tr.Data)
+	if augment {
+		opts.Transform = labelledTransform(tr.Data)
 	}
 	res, _, err := eval.FineTune(ctx, tr.Model.Backbone, tr.Data.Train, indices, tr.Data.Test, opts)
 	return res, err
