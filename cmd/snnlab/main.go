@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	_ "github.com/snnlab/snnlab/plugins/all"
 )
@@ -38,6 +39,13 @@ Run 'snnlab COMMAND -h' for the flags of a command.
 var errUsage = errors.New("usage")
 
 func main() {
+	// gorgonia reallocates every activation each step, so the heap swings
+	// by gigabytes per training step. A lower GC target keeps the peak
+	// about a quarter lower at the same speed on the reference
+	// configuration; GOGC in the environment overrides it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -56,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = benchCommand(rest, stdout, stderr)
 	case "data":
 		err = dataCommand(rest, stdout, stderr)
+	case "task":
+		err = taskCommand(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return helpCommand(rest, stdout, stderr)
 	default:

@@ -1,6 +1,7 @@
-// Package bench measures the dual-path training step: images per second,
-// peak memory and the split of a step's time into forward, loss and
-// backward. `snnlab bench` and the cost scripts report its numbers.
+// Package bench measures the dual-path training step (images per second,
+// CPU time, peak memory and the split of a step's time into forward, loss
+// and backward) and the spiking-path inference of the backbone. `snnlab
+// bench` and the cost scripts report its numbers.
 package bench
 
 import (
@@ -68,6 +69,7 @@ type Result struct {
 	Forward      float64   // median seconds of the forward pass of both paths, loss excluded
 	Loss         float64   // median seconds of the loss value and gradient
 	Backward     float64   // the rest of the step: backward pass and optimiser update
+	CPUPerStep   float64   // median process CPU seconds (user + system) per step
 	PeakHeapMB   float64   // highest Go heap in use seen while stepping
 	PeakRSSMB    float64   // process peak resident set (VmHWM), Linux only
 	Build        string    // "pure-go" or "openblas"
@@ -115,18 +117,19 @@ func Run(cfg Config) (Result, error) {
 
 	peak := watchHeap()
 	res := Result{Config: cfg, Build: blas.Name, GOMAXPROCS: runtime.GOMAXPROCS(0)}
-	var lossTimes []float64
+	var lossTimes, cpu []float64
 	for i := 0; i < cfg.Warmup+cfg.Steps; i++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuSeconds()
 		if _, err := step.Step(viewA, viewB, opt, 1e-3); err != nil {
 			peak.stop()
 			return Result{}, fmt.Errorf("bench step %d: %w", i, err)
 		}
-		elapsed := time.Since(start).Seconds()
+		elapsed, used := time.Since(start).Seconds(), cpuSeconds()-cpu0
 		if i < cfg.Warmup {
 			continue
 		}
 		res.StepSeconds = append(res.StepSeconds, elapsed)
+		cpu = append(cpu, used)
 
 		zA, zB := step.Embeddings()
 		gA, gB := make([]float32, len(zA.Data)), make([]float32, len(zB.Data))
@@ -145,6 +148,7 @@ func Run(cfg Config) (Result, error) {
 	}
 	res.MedianStep = median(res.StepSeconds)
 	res.ImagesPerSec = float64(cfg.Batch) / res.MedianStep
+	res.CPUPerStep = median(cpu)
 	res.Loss = median(lossTimes)
 	res.Forward = median(forward) - res.Loss/2
 	if res.Forward < 0 {

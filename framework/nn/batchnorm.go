@@ -86,9 +86,68 @@ func layout(s tensor.Shape) (N, C, inner int) {
 	return N, C, s.TotalSize() / (N * C)
 }
 
+// channelSums returns, for channel c, Σ(x − s) and Σ(x − s)² over the
+// batch and the inner axes, with the shift s = the channel's first value,
+// which keeps the variance from cancelling when the mean is large. With dy
+// it also returns Σdy and Σdy·(x − s). One pass reads each element once.
+func channelSums(x, dy []float32, N, C, inner, c int) (shift, sx, sxx, sdy, sdyx float64) {
+	shift = float64(x[c*inner])
+	s := float32(shift)
+	for n := 0; n < N; n++ {
+		for lo := 0; lo < inner; lo += sumChunk {
+			hi := min(lo+sumChunk, inner)
+			a, aa, b, bx := chunkSums(x[(n*C+c)*inner+lo:(n*C+c)*inner+hi], dy, (n*C+c)*inner+lo, s)
+			sx += float64(a)
+			sxx += float64(aa)
+			sdy += float64(b)
+			sdyx += float64(bx)
+		}
+	}
+	return
+}
+
+// sumChunk bounds the run of values summed in float32 before the sum moves
+// to float64.
+const sumChunk = 1024
+
+// chunkSums returns Σd, Σd², Σg and Σg·d over row with d = x − s and g the
+// matching values of dy from offset base on (zero sums when dy is nil).
+func chunkSums(row, dy []float32, base int, s float32) (a, aa, b, bx float32) {
+	if n8 := len(row) &^ 7; n8 > 0 && haveVectorKernel {
+		if dy == nil {
+			a, aa = sumsRow(&row[0], n8, s)
+		} else {
+			g := dy[base : base+n8]
+			a, aa, b, bx = sumsRow2(&row[0], &g[0], n8, s)
+		}
+		row, base = row[n8:], base+n8
+	}
+	{
+		if dy == nil {
+			for _, v := range row {
+				d := v - s
+				a += d
+				aa += d * d
+			}
+		} else {
+			g := dy[base : base+len(row)]
+			for i, v := range row {
+				d := v - s
+				a += d
+				aa += d * d
+				b += g[i]
+				bx += g[i] * d
+			}
+		}
+	}
+	return
+}
+
 // stats returns the per-channel mean and 1/√(σ² + ε) used for x, and the
-// biased batch variance.
-func (k *bnKernel) stats(x []float32, shape tensor.Shape) (mean, invStd, variance []float64) {
+// biased batch variance. With dy (training mode only) it also returns the
+// per-channel Σdy and Σdy·x̂ that the backward pass needs, from the same
+// pass over x.
+func (k *bnKernel) stats(x, dy []float32, shape tensor.Shape) (mean, invStd, variance, sumDy, sumDyXhat []float64) {
 	N, C, inner := layout(shape)
 	mean, invStd, variance = make([]float64, C), make([]float64, C), make([]float64, C)
 	if !k.train {
@@ -100,28 +159,62 @@ func (k *bnKernel) stats(x []float32, shape tensor.Shape) (mean, invStd, varianc
 		}
 		return
 	}
+	if dy != nil {
+		sumDy, sumDyXhat = make([]float64, C), make([]float64, C)
+	}
 	M := float64(N * inner)
 	parallel.For(C, 1, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
-			var sum float64
-			for n := 0; n < N; n++ {
-				for _, v := range x[(n*C+c)*inner : (n*C+c+1)*inner] {
-					sum += float64(v)
-				}
-			}
-			mu := sum / M
-			var sq float64
-			for n := 0; n < N; n++ {
-				for _, v := range x[(n*C+c)*inner : (n*C+c+1)*inner] {
-					d := float64(v) - mu
-					sq += d * d
-				}
-			}
-			mean[c], variance[c] = mu, sq/M
+			shift, sx, sxx, sdy, sdyx := channelSums(x, dy, N, C, inner, c)
+			d := sx / M // mean − shift
+			mean[c] = shift + d
+			variance[c] = max(sxx/M-d*d, 0)
 			invStd[c] = 1 / math.Sqrt(variance[c]+k.bn.Eps)
+			if dy != nil {
+				// Σdy·(x − μ) = Σdy·(x − s) − (μ − s)·Σdy.
+				sumDy[c] = sdy
+				sumDyXhat[c] = (sdyx - d*sdy) * invStd[c]
+			}
 		}
 	})
 	return
+}
+
+// affine writes out[i] = a·u[i] + b·v[i] + c over each channel's rows,
+// with per-channel float32 coefficients; v may be nil when b is zero.
+func affine(out, u, v []float32, N, C, inner int, a, b, c []float32) {
+	parallel.For(N*C, 4, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ch := r % C
+			ac, bc, cc := a[ch], b[ch], c[ch]
+			dst := out[r*inner : (r+1)*inner]
+			src := u[r*inner : (r+1)*inner]
+			src = src[:len(dst)]
+			var w []float32
+			if v != nil {
+				w = v[r*inner : (r+1)*inner]
+				w = w[:len(dst)]
+			}
+			if n8 := len(dst) &^ 7; n8 > 0 && haveVectorKernel {
+				var wp *float32
+				if w != nil {
+					wp = &w[0]
+					w = w[n8:]
+				}
+				affineRow(&dst[0], &src[0], wp, n8, ac, bc, cc)
+				dst, src = dst[n8:], src[n8:]
+			}
+			if w == nil {
+				for i := range dst {
+					dst[i] = ac*src[i] + cc
+				}
+				continue
+			}
+			for i := range dst {
+				dst[i] = ac*src[i] + bc*w[i] + cc
+			}
+		}
+	})
 }
 
 func (k *bnKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
@@ -129,19 +222,17 @@ func (k *bnKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 	gamma, beta := in[1].Data().([]float32), in[2].Data().([]float32)
 	shape := in[0].Shape()
 	N, C, inner := layout(shape)
-	mean, invStd, variance := k.stats(x, shape)
+	mean, invStd, variance, _, _ := k.stats(x, nil, shape)
 
+	// y = scale·x + shift per channel.
+	scale, zero, shift := make([]float32, C), make([]float32, C), make([]float32, C)
+	for c := 0; c < C; c++ {
+		s := float64(gamma[c]) * invStd[c]
+		scale[c] = float32(s)
+		shift[c] = float32(float64(beta[c]) - mean[c]*s)
+	}
 	y := make([]float32, len(x))
-	parallel.For(N*C, 4, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			c := r % C
-			scale := float64(gamma[c]) * invStd[c]
-			shift := float64(beta[c]) - mean[c]*scale
-			for i := r * inner; i < (r+1)*inner; i++ {
-				y[i] = float32(float64(x[i])*scale + shift)
-			}
-		}
-	})
+	affine(y, x, nil, N, C, inner, scale, zero, shift)
 
 	if k.train {
 		k.updateRunning(mean, variance, N*inner)
@@ -168,45 +259,61 @@ func (k *bnKernel) updateRunning(mean, variance []float64, M int) {
 //	∂x = γ/σ · (∂y − mean(∂y) − x̂·mean(∂y·x̂))
 //
 // and the fixed running statistics in evaluation mode, where ∂x = γ/σ · ∂y.
+// In both modes ∂x is affine in ∂y and x per channel, so it takes one pass
+// after the one that gathers the statistics and the sums.
 func (k *bnKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
 	x := in[0].Data().([]float32)
 	gamma := in[1].Data().([]float32)
 	dy := gradOut.Data().([]float32)
 	shape := in[0].Shape()
 	N, C, inner := layout(shape)
-	mean, invStd, _ := k.stats(x, shape)
 	M := float64(N * inner)
 
-	dx := make([]float32, len(x))
-	dGamma := make([]float32, C)
-	dBeta := make([]float32, C)
-	parallel.For(C, 1, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			var sumDy, sumDyXhat float64
-			for n := 0; n < N; n++ {
-				base := (n*C + c) * inner
-				for i := base; i < base+inner; i++ {
-					xhat := (float64(x[i]) - mean[c]) * invStd[c]
-					sumDy += float64(dy[i])
-					sumDyXhat += float64(dy[i]) * xhat
-				}
-			}
-			dGamma[c], dBeta[c] = float32(sumDyXhat), float32(sumDy)
-
-			scale := float64(gamma[c]) * invStd[c]
-			for n := 0; n < N; n++ {
-				base := (n*C + c) * inner
-				for i := base; i < base+inner; i++ {
-					if !k.train {
-						dx[i] = float32(scale * float64(dy[i]))
-						continue
+	var mean, invStd, sumDy, sumDyXhat []float64
+	if k.train {
+		mean, invStd, _, sumDy, sumDyXhat = k.stats(x, dy, shape)
+	} else {
+		mean, invStd, _, _, _ = k.stats(x, nil, shape)
+		// Σdy and Σdy·x̂ for ∂γ and ∂β, by channel.
+		sumDy, sumDyXhat = make([]float64, C), make([]float64, C)
+		parallel.For(C, 1, func(lo, hi int) {
+			for c := lo; c < hi; c++ {
+				var sdy, sdyx float64
+				for n := 0; n < N; n++ {
+					for lo := 0; lo < inner; lo += sumChunk {
+						base := (n*C+c)*inner + lo
+						hi := min(lo+sumChunk, inner)
+						_, _, b, bx := chunkSums(x[base:base+hi-lo], dy, base, float32(mean[c]))
+						sdy += float64(b)
+						sdyx += float64(bx)
 					}
-					xhat := (float64(x[i]) - mean[c]) * invStd[c]
-					dx[i] = float32(scale * (float64(dy[i]) - sumDy/M - xhat*sumDyXhat/M))
 				}
+				sumDy[c], sumDyXhat[c] = sdy, sdyx*invStd[c]
 			}
+		})
+	}
+
+	dGamma, dBeta := make([]float32, C), make([]float32, C)
+	a, b, c0 := make([]float32, C), make([]float32, C), make([]float32, C)
+	for c := 0; c < C; c++ {
+		dGamma[c], dBeta[c] = float32(sumDyXhat[c]), float32(sumDy[c])
+		s := float64(gamma[c]) * invStd[c]
+		if !k.train {
+			a[c] = float32(s)
+			continue
 		}
-	})
+		// ∂x = s·∂y − s·Σ∂y/M − s·(x − μ)·σ⁻¹·Σ(∂y·x̂)/M.
+		bx := -s * invStd[c] * sumDyXhat[c] / M
+		a[c] = float32(s)
+		b[c] = float32(bx)
+		c0[c] = float32(-s*sumDy[c]/M - bx*mean[c])
+	}
+	dx := make([]float32, len(x))
+	if k.train {
+		affine(dx, dy, x, N, C, inner, a, b, c0)
+	} else {
+		affine(dx, dy, nil, N, C, inner, a, b, c0)
+	}
 	return []*tensor.Dense{
 		tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(dx)),
 		tensor.New(tensor.WithShape(C), tensor.WithBacking(dGamma)),

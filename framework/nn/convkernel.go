@@ -5,16 +5,15 @@ import (
 	"runtime"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 	"gorgonia.org/tensor"
 )
 
 // convKernel is a 2-d convolution without bias, y = W ⋆ x, on x [N, C, H, W]
-// and W [O, C, K, K], computed image by image as one matrix product per
-// image over an im2col buffer. Images are split over one goroutine per CPU,
-// each with its own buffers; nothing is kept between forward and backward,
-// so memory stays at one im2col buffer per goroutine.
+// and W [O, C, K, K]. Each image is unfolded into an im2col buffer and
+// multiplied by the weight with matmul. Images are split over one goroutine
+// per CPU, and each goroutine has its own pooled buffers. Nothing is kept between
+// forward and backward: backward unfolds each image again, so memory stays
+// at a few per-goroutine buffers besides the output.
 type convKernel struct {
 	name                string
 	kernel, stride, pad int
@@ -30,7 +29,21 @@ type geometry struct {
 	O, Ho, Wo      int
 	K, S, P        int
 	rows, cols     int // im2col matrix: rows = C·K·K, cols = Ho·Wo
+	ld             int // row stride of the im2col buffer, see paddedStride
 	inSize, outLen int // per image
+}
+
+// paddedStride returns a row stride of at least cols elements whose byte
+// size is an odd multiple of 64. Rows of a power-of-two length (1,024
+// floats are 4 KiB) would otherwise fall into the same few cache sets, and
+// the matrix kernel, which walks down a column panel, would evict its own
+// panel.
+func paddedStride(cols int) int {
+	ld := (cols + 15) &^ 15
+	if (ld/16)%2 == 0 {
+		ld += 16
+	}
+	return ld
 }
 
 func (k *convKernel) geometry(x, w tensor.Shape) (geometry, error) {
@@ -47,6 +60,7 @@ func (k *convKernel) geometry(x, w tensor.Shape) (geometry, error) {
 	g.Ho = (g.H+2*g.P-g.K)/g.S + 1
 	g.Wo = (g.W+2*g.P-g.K)/g.S + 1
 	g.rows, g.cols = g.C*g.K*g.K, g.Ho*g.Wo
+	g.ld = paddedStride(g.cols)
 	g.inSize, g.outLen = g.C*g.H*g.W, g.O*g.Ho*g.Wo
 	return g, nil
 }
@@ -59,29 +73,47 @@ func (k *convKernel) InferShape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{g.N, g.O, g.Ho, g.Wo}, nil
 }
 
-// im2col writes the patches of one image into col [C·K·K, Ho·Wo], with
-// zeros where the kernel reaches into the padding.
+// span returns the range [lo, hi) of output columns ox whose input column
+// ox·S − P + kj lies inside [0, W).
+func (g geometry) span(kj int) (lo, hi int) {
+	// ox·S ≥ P − kj  and  ox·S ≤ W − 1 + P − kj.
+	lo = 0
+	if d := g.P - kj; d > 0 {
+		lo = (d + g.S - 1) / g.S
+	}
+	hi = 0
+	if d := g.W - 1 + g.P - kj; d >= 0 {
+		hi = d/g.S + 1
+	}
+	return lo, min(max(hi, lo), g.Wo)
+}
+
+// im2col writes the patches of one image into col [C·K·K, Ho·Wo] with row
+// stride g.ld, with zeros where the kernel reaches into the padding.
 func (g geometry) im2col(x, col []float32) {
 	for c := 0; c < g.C; c++ {
 		plane := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.K; ki++ {
 			for kj := 0; kj < g.K; kj++ {
-				row := col[((c*g.K+ki)*g.K+kj)*g.cols:][:g.cols]
+				row := col[((c*g.K+ki)*g.K+kj)*g.ld:][:g.cols]
+				lo, hi := g.span(kj)
 				for oy := 0; oy < g.Ho; oy++ {
-					iy := oy*g.S - g.P + ki
 					out := row[oy*g.Wo : (oy+1)*g.Wo]
-					if iy < 0 || iy >= g.H {
+					iy := oy*g.S - g.P + ki
+					if iy < 0 || iy >= g.H || lo >= hi {
 						clear(out)
 						continue
 					}
 					line := plane[iy*g.W : (iy+1)*g.W]
-					for ox := range out {
-						ix := ox*g.S - g.P + kj
-						if ix < 0 || ix >= g.W {
-							out[ox] = 0
-						} else {
-							out[ox] = line[ix]
-						}
+					clear(out[:lo])
+					clear(out[hi:])
+					first := lo*g.S - g.P + kj
+					if g.S == 1 {
+						copy(out[lo:hi], line[first:])
+						continue
+					}
+					for ox, ix := lo, first; ox < hi; ox, ix = ox+1, ix+g.S {
+						out[ox] = line[ix]
 					}
 				}
 			}
@@ -89,25 +121,32 @@ func (g geometry) im2col(x, col []float32) {
 	}
 }
 
-// col2im adds the columns back onto the image they came from: the adjoint
-// of im2col.
+// col2im adds the columns of col (row stride g.ld) back onto the image
+// they came from: the adjoint of im2col.
 func (g geometry) col2im(col, dx []float32) {
 	for c := 0; c < g.C; c++ {
 		plane := dx[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.K; ki++ {
 			for kj := 0; kj < g.K; kj++ {
-				row := col[((c*g.K+ki)*g.K+kj)*g.cols:][:g.cols]
+				row := col[((c*g.K+ki)*g.K+kj)*g.ld:][:g.cols]
+				lo, hi := g.span(kj)
+				if lo >= hi {
+					continue
+				}
 				for oy := 0; oy < g.Ho; oy++ {
 					iy := oy*g.S - g.P + ki
 					if iy < 0 || iy >= g.H {
 						continue
 					}
 					line := plane[iy*g.W : (iy+1)*g.W]
-					for ox, v := range row[oy*g.Wo : (oy+1)*g.Wo] {
-						ix := ox*g.S - g.P + kj
-						if ix >= 0 && ix < g.W {
-							line[ix] += v
-						}
+					src := row[oy*g.Wo+lo : oy*g.Wo+hi]
+					first := lo*g.S - g.P + kj
+					if g.S == 1 {
+						add(line[first:], src)
+						continue
+					}
+					for i, ix := 0, first; i < len(src); i, ix = i+1, ix+g.S {
+						line[ix] += src[i]
 					}
 				}
 			}
@@ -116,11 +155,15 @@ func (g geometry) col2im(col, dx []float32) {
 }
 
 // overImages runs body on contiguous ranges of images, one goroutine per
-// range; worker is the range's index, for per-worker buffers.
+// range; worker is the range's index, for per-worker results. It returns
+// the number of ranges.
 func overImages(n int, body func(worker, lo, hi int)) int {
-	workers := runtime.GOMAXPROCS(0)
-	if workers > n {
-		workers = n
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		if n > 0 {
+			body(0, 0, n)
+		}
+		return 1
 	}
 	var wg sync.WaitGroup
 	chunk := (n + workers - 1) / workers
@@ -139,6 +182,24 @@ func overImages(n int, body func(worker, lo, hi int)) int {
 	return workers
 }
 
+// bufPool recycles the per-goroutine scratch slices of the kernels.
+var bufPool sync.Pool
+
+// getBuf returns a slice of n elements with unspecified contents.
+func getBuf(n int) *[]float32 {
+	if p, ok := bufPool.Get().(*[]float32); ok {
+		if cap(*p) >= n {
+			*p = (*p)[:n]
+			return p
+		}
+		bufPool.Put(p)
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putBuf(p *[]float32) { bufPool.Put(p) }
+
 func (k *convKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 	g, err := k.geometry(in[0].Shape(), in[1].Shape())
 	if err != nil {
@@ -146,23 +207,29 @@ func (k *convKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 	}
 	x, w := in[0].Data().([]float32), in[1].Data().([]float32)
 	y := make([]float32, g.N*g.outLen)
-	weights := blas32.General{Rows: g.O, Cols: g.rows, Stride: g.rows, Data: w}
 
+	if g.direct() {
+		p := g.plan()
+		overImages(g.N, func(_, lo, hi int) { g.forwardDirect(&p, x, w, y, lo, hi) })
+		return tensor.New(tensor.WithShape(g.N, g.O, g.Ho, g.Wo), tensor.WithBacking(y)), nil
+	}
 	overImages(g.N, func(_, lo, hi int) {
-		col := make([]float32, g.rows*g.cols)
+		colBuf := getBuf(g.rows * g.ld)
+		defer putBuf(colBuf)
+		col := *colBuf
 		for n := lo; n < hi; n++ {
 			g.im2col(x[n*g.inSize:(n+1)*g.inSize], col)
-			out := blas32.General{Rows: g.O, Cols: g.cols, Stride: g.cols, Data: y[n*g.outLen : (n+1)*g.outLen]}
-			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, weights, blas32.General{Rows: g.rows, Cols: g.cols, Stride: g.cols, Data: col}, 0, out)
+			matmul(g.O, g.cols, g.rows, w, g.rows, col, g.ld, y[n*g.outLen:(n+1)*g.outLen], g.cols, false)
 		}
 	})
 	return tensor.New(tensor.WithShape(g.N, g.O, g.Ho, g.Wo), tensor.WithBacking(y)), nil
 }
 
-// Backward returns ∂x = col2im(Wᵀ·∂y) and ∂W = Σₙ ∂yₙ·colₙᵀ, recomputing
-// each image's im2col buffer. Each goroutine sums ∂W over its images and the
-// partial sums are added in goroutine order, so the result does not depend
-// on scheduling.
+// Backward returns ∂x = col2im(Wᵀ·∂y) and ∂W = Σₙ ∂yₙ·colₙᵀ, unfolding each
+// image again. ∂W is built transposed, as Σₙ colₙ·∂yₙᵀ [C·K·K, O], so that
+// both products run on row-major operands. Each goroutine sums over its
+// images and the partial sums are added in goroutine order, so the result
+// does not depend on scheduling.
 func (k *convKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
 	g, err := k.geometry(in[0].Shape(), in[1].Shape())
 	if err != nil {
@@ -171,34 +238,72 @@ func (k *convKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*ten
 	x, w := in[0].Data().([]float32), in[1].Data().([]float32)
 	dy := gradOut.Data().([]float32)
 	dx := make([]float32, len(x))
-	weights := blas32.General{Rows: g.O, Cols: g.rows, Stride: g.rows, Data: w}
+	workers := runtime.GOMAXPROCS(0)
+	partial := make([][]float32, workers)
 
-	partial := make([][]float32, runtime.GOMAXPROCS(0))
+	if g.direct() {
+		p := g.plan()
+		wflip := g.flipWeight(&p, w)
+		overImages(g.N, func(worker, lo, hi int) {
+			dwT := make([]float32, p.rows4*g.O)
+			g.backwardDirect(&p, x, wflip, dy, dx, dwT, lo, hi)
+			partial[worker] = dwT
+		})
+		return g.gradients(in, dx, partial), nil
+	}
+
+	// wT [C·K·K, O] is the weight transposed, the left factor of ∂col.
+	wT := make([]float32, len(w))
+	for o := 0; o < g.O; o++ {
+		for r := 0; r < g.rows; r++ {
+			wT[r*g.O+o] = w[o*g.rows+r]
+		}
+	}
+
 	overImages(g.N, func(worker, lo, hi int) {
-		col := make([]float32, g.rows*g.cols)
-		dcol := make([]float32, g.rows*g.cols)
-		dw := make([]float32, len(w))
-		colMat := blas32.General{Rows: g.rows, Cols: g.cols, Stride: g.cols, Data: col}
-		dcolMat := blas32.General{Rows: g.rows, Cols: g.cols, Stride: g.cols, Data: dcol}
-		dwMat := blas32.General{Rows: g.O, Cols: g.rows, Stride: g.rows, Data: dw}
+		colBuf, dcolBuf := getBuf(g.rows*g.ld), getBuf(g.rows*g.ld)
+		dyTBuf, dyPBuf := getBuf(g.cols*g.O), getBuf(g.O*g.ld)
+		defer func() { putBuf(colBuf); putBuf(dcolBuf); putBuf(dyTBuf); putBuf(dyPBuf) }()
+		col, dcol, dyT, dyP := *colBuf, *dcolBuf, *dyTBuf, *dyPBuf
+		dwT := make([]float32, g.rows*g.O)
 		for n := lo; n < hi; n++ {
-			dyn := blas32.General{Rows: g.O, Cols: g.cols, Stride: g.cols, Data: dy[n*g.outLen : (n+1)*g.outLen]}
+			dyn := dy[n*g.outLen : (n+1)*g.outLen]
+			// ∂yₙ twice: transposed [Ho·Wo, O] for ∂W, and with the padded
+			// stride [O, ld] for ∂col.
+			for o := 0; o < g.O; o++ {
+				src := dyn[o*g.cols : (o+1)*g.cols]
+				copy(dyP[o*g.ld:], src)
+				for p, v := range src {
+					dyT[p*g.O+o] = v
+				}
+			}
 			g.im2col(x[n*g.inSize:(n+1)*g.inSize], col)
-			blas32.Gemm(blas.NoTrans, blas.Trans, 1, dyn, colMat, 1, dwMat)
-			blas32.Gemm(blas.Trans, blas.NoTrans, 1, weights, dyn, 0, dcolMat)
+			matmul(g.rows, g.O, g.cols, col, g.ld, dyT, g.O, dwT, g.O, true)
+			matmul(g.rows, g.cols, g.O, wT, g.O, dyP, g.ld, dcol, g.ld, false)
 			g.col2im(dcol, dx[n*g.inSize:(n+1)*g.inSize])
 		}
-		partial[worker] = dw
+		partial[worker] = dwT
 	})
 
-	dw := make([]float32, len(w))
+	return g.gradients(in, dx, partial), nil
+}
+
+// gradients sums the per-goroutine ∂Wᵀ partials (rows of O values, the
+// first C·K·K of them used) in goroutine order and wraps ∂x and ∂W.
+func (g geometry) gradients(in []*tensor.Dense, dx []float32, partial [][]float32) []*tensor.Dense {
+	dw := make([]float32, g.O*g.rows)
 	for _, p := range partial {
-		for i, v := range p {
-			dw[i] += v
+		if p == nil {
+			continue
+		}
+		for r := 0; r < g.rows; r++ {
+			for o := 0; o < g.O; o++ {
+				dw[o*g.rows+r] += p[r*g.O+o]
+			}
 		}
 	}
 	return []*tensor.Dense{
 		tensor.New(tensor.WithShape(in[0].Shape().Clone()...), tensor.WithBacking(dx)),
 		tensor.New(tensor.WithShape(in[1].Shape().Clone()...), tensor.WithBacking(dw)),
-	}, nil
+	}
 }

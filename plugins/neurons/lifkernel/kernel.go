@@ -150,6 +150,9 @@ func newKernel[F Float](c Config, T, N int) *kernel[F] {
 // backwardBlock and copies the fields that tr requests. It reports whether an
 // input current was NaN or infinite.
 func (k *kernel[F]) forwardBlock(n0, n1 int, input []F, tr *Trace[F], s *scratch[F]) (bad bool) {
+	if k.fast() {
+		return k.forwardFast(n0, n1, input, tr, s)
+	}
 	w := n1 - n0
 	s.size(k.T, w, k.adaptive)
 	v, a, spk, o := s.v[:w], s.a[:w], s.s[:w], s.o[:w]
@@ -252,6 +255,9 @@ func (k *kernel[F]) copyStep(t, n0, w int, s *scratch[F], tr *Trace[F]) {
 // with hard reset ∂V/∂H = 1 − S, ∂V/∂S = Vreset − H, and soft reset
 // ∂V/∂H = 1, ∂V/∂S = −Vth_eff, ∂V/∂Vth_eff = −S.
 func (k *kernel[F]) backwardBlock(n0, n1 int, gradOut, gradIn []F, s *scratch[F]) float64 {
+	if k.fast() {
+		return k.backwardFast(n0, n1, gradOut, gradIn, s)
+	}
 	w := n1 - n0
 	gV, gA := s.gv[:w], s.ga[:w]
 	clear(gV)
