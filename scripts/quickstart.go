@@ -18,7 +18,7 @@ import (
 func main() {
 	flags := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	epochs := flags.Int("epochs", 1, "pretraining epochs")
-	trainN := flags.Int("train", 6000, "training images used for pretraining and linear evaluation")
+	trainN := flags.Int("train", 10000, "training images used for pretraining and linear evaluation")
 	testN := flags.Int("test", 2000, "test images used for linear evaluation")
 	linearEpochs := flags.Int("linear-epochs", 30, "epochs of the linear classifier")
 	lab.Check(flags.Parse(lab.Args()))

@@ -8,6 +8,7 @@
 //	snnlab list
 //	snnlab bench [flags]
 //	snnlab data fetch cifar10 --dir DIR
+//	snnlab task --config FILE.json --runs DIR
 //	snnlab help [command]
 package main
 
@@ -29,6 +30,7 @@ Usage:
   snnlab bench [flags]                                 benchmark the dual-path training step
   snnlab data fetch cifar10 --dir DIR                  download and unpack a dataset
   snnlab data info DIR                                 describe a data folder
+  snnlab task --config FILE.json --runs DIR            run one configuration of a sweep (used by Slurm array tasks)
   snnlab help [command]                                show help for a command
 
 Run 'snnlab COMMAND -h' for the flags of a command.
