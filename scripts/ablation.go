@@ -8,6 +8,7 @@
 //	snnlab run scripts/ablation.go -data CIFAR10_DIR -- -scale laptop
 //	snnlab run scripts/ablation.go -data CIFAR10_MINI_DIR -- -scale smoke
 //	snnlab run scripts/ablation.go -data CIFAR10_DIR -- -scale laptop -spikformer
+//	snnlab run scripts/ablation.go -data SHARED_CIFAR10_DIR -- -scale laptop -executor slurm -slurm-cpus 2
 //
 // Writes runs/ablation/table5.{md,csv}, table5.{png,svg} and
 // table5-runs.csv (the run folder behind every number). Runs that another
@@ -30,6 +31,7 @@ func main() {
 	seeds := flags.Int("seeds", 0, "seeds per cell; 0 keeps the preset's")
 	neuronList := flags.String("neurons", "mixedlif,lif", "comma-separated neurons to run, for a reduced grid")
 	lossList := flags.String("losses", "btl,ctl,ncl", "comma-separated losses to run, for a reduced grid")
+	exec := lab.SweepFlags(flags)
 	lab.Check(flags.Parse(lab.Args()))
 
 	scale, err := lab.ScaleByName(*scaleName)
@@ -54,6 +56,30 @@ func main() {
 		if lossNames[l] == "" {
 			lab.Check(fmt.Errorf("-losses: %q is not part of Table 5; use btl, ctl and ncl", l))
 		}
+	}
+
+	// Pretrain every cell's runs first, through the executor the command
+	// line chose (in this process, or as a Slurm job array); the table
+	// below then reuses the finished runs.
+	sweep := lab.Sweep{Name: "table5-" + scale.Name, Exec: *exec}
+	for _, arch := range archs {
+		for seed := 1; seed <= scale.Seeds; seed++ {
+			for _, neuron := range neurons {
+				for _, loss := range losses {
+					cfg, err := scale.Config(arch, neuron, loss, nil, seed)
+					lab.Check(err)
+					sweep.Add(cfg)
+				}
+			}
+			floorCfg, err := scale.Config(arch, "mixedlif", "random", nil, seed)
+			lab.Check(err)
+			sweep.Add(floorCfg)
+		}
+	}
+	swept, err := sweep.Run()
+	lab.Check(err)
+	for _, r := range swept.Failed() {
+		lab.Printf("%s: %s %s", r.Name, r.Reason, r.Detail)
 	}
 
 	t := lab.NewTable("Table 5: Ablation of loss and LIF-based activation by linear evaluation on CIFAR-10",
