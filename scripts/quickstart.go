@@ -36,7 +36,7 @@ func main() {
 		T:               4,
 		Batch:           64,
 		Epochs:          *epochs,
-		LR:              0.02,
+		LR:              0.01,
 		Augment:         "barlow",
 		CropScaleMin:    0.5,
 	}
