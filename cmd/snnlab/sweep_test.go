@@ -270,3 +270,41 @@ func sweepData(t *testing.T) string {
 	}
 	return dir
 }
+
+// TestAblationScriptSlurmMatchesLocal runs the Table 5 script itself at the
+// smoke scale once in process and once with its pretraining as a Slurm job
+// array, and compares the tables. Both sides use one Go thread, because a
+// run's numbers depend on the thread count.
+func TestAblationScriptSlurmMatchesLocal(t *testing.T) {
+	requireSlurm(t)
+	data := sweepData(t)
+	t.Parallel()
+	ablation, err := filepath.Abs(filepath.Join("..", "..", "scripts", "ablation.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, cluster := t.TempDir(), t.TempDir()
+	oneThread := []string{"GOMAXPROCS=1"}
+
+	r := runSnnlabEnv(t, local, oneThread, "run", "-data", data, ablation, "--", "-scale", "smoke", "-executor", "local")
+	if r.code != 0 {
+		t.Fatalf("local ablation: exit %d:\n%s", r.code, r.stderr)
+	}
+	r = runSnnlabEnv(t, cluster, oneThread, "run", "-data", data, ablation, "--", "-scale", "smoke", "-executor", "slurm",
+		"-slurm-poll", "300ms", "-slurm-cpus", "1", "-slurm-mem", "1G", "-slurm-time", "10")
+	if r.code != 0 {
+		t.Fatalf("slurm ablation: exit %d:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "submitted Slurm array") {
+		t.Errorf("the ablation did not submit a Slurm array:\n%s", r.stderr)
+	}
+	table := filepath.Join("runs", "ablation", "table5.md")
+	want, got := readFile(t, filepath.Join(local, table)), readFile(t, filepath.Join(cluster, table))
+	if got != want {
+		t.Errorf("Table 5 differs between executors.\nlocal:\n%s\nslurm:\n%s", want, got)
+	}
+	if strings.Contains(got, "failed") {
+		t.Errorf("Table 5 has failed cells:\n%s", got)
+	}
+	noLeftovers(t, filepath.Join(cluster, "runs", "sweeps", "table5-smoke"))
+}
