@@ -42,7 +42,7 @@ type State struct {
 type History struct {
 	Loss      []float64 `json:"loss"`       // mean training loss per epoch
 	KNN       []float64 `json:"knn"`        // k-NN top-1 per monitored epoch, NaN when not run
-	MinStd    []float64 `json:"min_std"`    // smallest per-dimension std of Z_A over the batch, per epoch
+	MinStd    []float64 `json:"min_std"`    // smallest per-dimension std of Z_A over the epoch's last batch
 	EpochTime []float64 `json:"epoch_time"` // seconds per epoch
 }
 
@@ -179,7 +179,9 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 			if hooks.Progress != nil {
 				hooks.Progress(epoch, b.Batch, batches, l)
 			}
-			if b.Batch == 0 || state.Next.Epoch != epoch {
+			// The collapse monitor reads the embeddings of the epoch's last
+			// batch, the state the next epoch starts from.
+			if state.Next.Epoch != epoch {
 				zA, _ := step.Embeddings()
 				state.EpochMinStd = math.Min(state.EpochMinStd, minDimStd(zA))
 			}
