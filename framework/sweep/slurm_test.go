@@ -3,7 +3,6 @@ package sweep
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,44 +12,12 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/snnlab/snnlab/internal/slurmtest"
 )
 
-// requireSlurm skips the test unless a Slurm controller responds on this
-// machine. The configuration file is checked first, because Slurm clients
-// without one look the controller up in DNS. The probe runs once per test
-// binary, since sinfo takes about 10 s to give up on a stopped controller.
-func requireSlurm(t *testing.T) {
-	t.Helper()
-	slurmProbe.Do(func() { slurmMissing = probeSlurm() })
-	if slurmMissing != "" {
-		t.Skip(slurmMissing)
-	}
-}
-
-var (
-	slurmProbe   sync.Once
-	slurmMissing string // why the Slurm tests skip; "" when a cluster responds
-)
-
-func probeSlurm() string {
-	conf := os.Getenv("SLURM_CONF")
-	if conf == "" {
-		conf = "/etc/slurm/slurm.conf"
-	}
-	if _, err := os.Stat(conf); err != nil {
-		return fmt.Sprintf("no Slurm configuration at %s; CI starts a one-node cluster on localhost in .ci/run", conf)
-	}
-	if _, err := exec.LookPath("sinfo"); err != nil {
-		return "sinfo not found in PATH; CI installs the Slurm clients in .ci/run"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "sinfo", "-h", "-o", "%a").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "up") {
-		return fmt.Sprintf("no Slurm controller responds (sinfo: %v: %s); CI starts one in .ci/run", err, strings.TrimSpace(string(out)))
-	}
-	return ""
-}
+// requireSlurm skips the test unless a Slurm controller responds here.
+func requireSlurm(t *testing.T) { slurmtest.Require(t) }
 
 // shellTasks returns a Slurm executor whose tasks are bash scripts: each
 // task's Spec is the script text.
