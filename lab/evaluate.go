@@ -121,14 +121,19 @@ func (m *Model) Features(train bool, limit int, perStep bool) (eval.Features, er
 	return m.trainer.Features(settings.Context, train, experiment.FeatureOptions{Limit: limit, PerStep: perStep}, m.progress("features"))
 }
 
-// progress returns a progress callback that draws on the terminal.
+// progress returns a progress callback that draws on the terminal. A
+// callback may serve several passes in turn (training then test features),
+// so a new report starts whenever the total changes or the count restarts.
 func (m *Model) progress(label string) func(done, total int) {
 	var p *records.Progress
+	lastTotal, lastDone := -1, 0
 	return func(done, total int) {
-		if p == nil {
+		if p == nil || total != lastTotal || done < lastDone {
+			lastTotal = total
 			log := settings.Log
 			p = records.NewProgress(label+" "+m.Config.Name, int64(total), records.ProgressOptions{Unit: "img", Logger: &log, Terminal: settings.Progress})
 		}
+		lastDone = done
 		p.Set(int64(done))
 		if done >= total {
 			p.Finish()

@@ -61,7 +61,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "build:          %s\n", res.Build)
-	fmt.Fprintf(stdout, "step:           %.3f s median (", res.MedianStep)
+	fmt.Fprintf(stdout, "step:           %.3f s median of %d timed steps (each: ", res.MedianStep, len(res.StepSeconds))
 	for i, s := range res.StepSeconds {
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")

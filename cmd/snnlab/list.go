@@ -13,6 +13,19 @@ import (
 	"github.com/snnlab/snnlab/framework"
 )
 
+// kindByName accepts each kind in the singular and the plural.
+var kindByName = map[string]framework.Kind{
+	"neuron": framework.NeuronKind, "neurons": framework.NeuronKind,
+	"loss": framework.LossKind, "losses": framework.LossKind,
+	"backbone": framework.BackboneKind, "backbones": framework.BackboneKind,
+	"target": framework.TargetKind, "targets": framework.TargetKind,
+}
+
+var kindHeadings = map[framework.Kind]string{
+	framework.NeuronKind: "Neurons", framework.LossKind: "Losses",
+	framework.BackboneKind: "Backbones", framework.TargetKind: "Targets",
+}
+
 func listCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -32,11 +45,15 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 	defer mgr.Close()
 	kinds := []framework.Kind{framework.NeuronKind, framework.LossKind, framework.BackboneKind, framework.TargetKind}
 	if fs.NArg() > 0 {
-		kinds = []framework.Kind{framework.Kind(strings.TrimSuffix(fs.Arg(0), "s"))}
+		kind, ok := kindByName[strings.ToLower(fs.Arg(0))]
+		if !ok {
+			return fmt.Errorf("list: unknown kind %q; use neuron, loss, backbone or target", fs.Arg(0))
+		}
+		kinds = []framework.Kind{kind}
 	}
 	for _, kind := range kinds {
 		specs := framework.Specs(kind)
-		fmt.Fprintf(stdout, "%ss (%d)\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(specs))
+		fmt.Fprintf(stdout, "%s (%d)\n", kindHeadings[kind], len(specs))
 		if len(specs) == 0 {
 			fmt.Fprintln(stdout, "  none registered")
 		}

@@ -26,7 +26,7 @@ const usage = `snnlab trains spiking neural networks without labels.
 
 Usage:
   snnlab run SCRIPT.go [flags] [-- script arguments]   run an experiment script
-  snnlab list                                          list neurons, losses, backbones and targets
+  snnlab list [neuron|loss|backbone|target]            list registered parts with their options
   snnlab bench [flags]                                 benchmark the dual-path training step
   snnlab data fetch cifar10 --dir DIR                  download and unpack a dataset
   snnlab data info DIR                                 describe a data folder

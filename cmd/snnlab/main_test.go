@@ -94,6 +94,14 @@ func TestHelpAndList(t *testing.T) {
 			t.Errorf("list output lacks %q", want)
 		}
 	}
+	r = runSnnlab(t, t.TempDir(), "list", "loss")
+	if r.code != 0 || !strings.Contains(r.stdout, "Losses (4)") || strings.Contains(r.stdout, "Neurons") {
+		t.Errorf("list loss: exit %d, output %q", r.code, r.stdout)
+	}
+	r = runSnnlab(t, t.TempDir(), "list", "bogus")
+	if r.code != 1 || !strings.Contains(r.stderr, `unknown kind "bogus"`) {
+		t.Errorf("list bogus: exit %d, stderr %q", r.code, r.stderr)
+	}
 	r = runSnnlab(t, t.TempDir(), "run", "-h")
 	if r.code != 2 || !strings.Contains(r.stderr, "-resume") {
 		t.Errorf("run -h: exit %d, stderr %q", r.code, r.stderr)

@@ -23,7 +23,7 @@ type pluginFlags struct {
 
 func (p *pluginFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.path, "plugins", strings.Join(pluginhost.DefaultPath(), ":"),
-		"colon-separated folders searched for neuron plugin binaries (default from $"+pluginhost.PathEnv+")")
+		"colon-separated folders searched for neuron plugin binaries; $"+pluginhost.PathEnv+" sets the default")
 	fs.DurationVar(&p.timeout, "plugin-timeout", pluginhost.DefaultCallTimeout, "longest a plugin may take for one neuron call before it is stopped")
 	fs.StringVar(&p.transport, "plugin-transport", "auto", "how tensors reach plugins: auto, shm (shared memory) or messages")
 }

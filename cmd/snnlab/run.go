@@ -196,6 +196,12 @@ var positionPattern = regexp.MustCompile(`([^\s:]+\.go):(\d+):(\d+)`)
 func scriptFailure(script string, r any, stack []byte) error {
 	var msg string
 	var se lab.ScriptError
+	if p, ok := r.(interp.Panic); ok {
+		r = p.Value
+	}
+	if p, ok := r.(*interp.Panic); ok {
+		r = p.Value
+	}
 	switch v := r.(type) {
 	case lab.ScriptError:
 		msg = v.Err.Error()

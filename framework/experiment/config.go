@@ -129,7 +129,7 @@ func (r Config) check() error {
 	case r.Batch < 2:
 		return fmt.Errorf("batch = %d; want at least 2, because the loss standardises over the batch", r.Batch)
 	case r.Epochs < 0:
-		return fmt.Errorf("epochs = %d is negative", r.Epochs)
+		return fmt.Errorf("epochs = %d is negative; use 0 for an untrained backbone or a positive number of epochs", r.Epochs)
 	case r.LR <= 0:
 		return fmt.Errorf("lr = %v; want a positive learning rate", r.LR)
 	case r.FinalLR < 0 || r.FinalLR > r.LR:
