@@ -59,7 +59,7 @@ type Scale struct {
 type Arch struct {
 	Key             string // "resnet", "spikformer" or "vgg"
 	Paper           string // the paper's backbone, e.g. "Spiking-ResNet34"
-	Label           string // what this preset runs, e.g. "Spiking-ResNet18 (8-16-32 channels)"
+	Label           string // name of the network this preset runs, e.g. "Spiking-ResNet18 (16-32-64 channels)"
 	Backbone        string
 	BackboneOptions map[string]any
 }
@@ -86,10 +86,9 @@ var ScaleNames = []string{"smoke", "laptop", "paper"}
 //   - laptop: full CIFAR-10 (pass its folder as --data): pretraining on a
 //     class-balanced 20 000-image subset for one epoch, linear evaluation
 //     on all 50 000 training and 10 000 test images, the reference network
-//     (16-32-64 channels), T = 4, three seeds. At about 100 training and
-//     600 evaluation images per second on 2 cores (snnlab bench), a run is
-//     about 5 minutes, so the Table 5 ablation (18 runs and 3 floors) takes
-//     about two hours; an estimate from those rates.
+//     (16-32-64 channels), T = 4, three seeds. One seed of the Table 5
+//     ResNet rows took 26 minutes on 2 cores, so three seeds take about
+//     80 minutes.
 //   - paper: the published settings (1 000 epochs, full width, T = 4).
 func ScaleByName(name string) (*Scale, error) {
 	switch name {
