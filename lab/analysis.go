@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"strings"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -14,7 +13,6 @@ import (
 	"github.com/snnlab/snnlab/framework/eval"
 	"github.com/snnlab/snnlab/framework/experiment"
 	"github.com/snnlab/snnlab/framework/metrics"
-	"github.com/snnlab/snnlab/framework/nn"
 	"github.com/snnlab/snnlab/framework/optim"
 	"github.com/snnlab/snnlab/framework/train"
 
@@ -133,10 +131,7 @@ func TrainingStepCost(cfg BenchConfig) (StepCost, error) {
 		return StepCost{}, err
 	}
 
-	pathB := framework.Spiking
-	if strings.EqualFold(cfg.Neuron, "mixedlif") {
-		pathB = framework.Continuous
-	}
+	pathB := bench.PathB(cfg.Neuron)
 	step, err := train.NewDualPath(model, loss, train.StepConfig{T: cfg.T, Batch: cfg.Batch, Input: cfg.Input, PathB: pathB})
 	if err != nil {
 		return StepCost{}, err
@@ -201,18 +196,7 @@ func benchModel(cfg BenchConfig, rng *rand.Rand) (*train.Model, error) {
 		return nil, fmt.Errorf("benchmark %s: T = %d, batch %d, %d warm-up and %d timed steps; want T ≥ 1, batch ≥ 2, warm-up ≥ 0 and at least 1 timed step",
 			cfg.Backbone, cfg.T, cfg.Batch, cfg.Warmup, cfg.Steps)
 	}
-	backbone, err := framework.NewBackbone(cfg.Backbone, cfg.BackboneOptions, framework.BackboneConfig{
-		Input: cfg.Input, RNG: rng,
-		NewNeuron: func() (framework.Neuron, error) { return framework.NewNeuron(cfg.Neuron, nil) },
-	})
-	if err != nil {
-		return nil, err
-	}
-	head, err := nn.NewProjectionHead(backbone.FeatureDim(), cfg.HeadWidths, rng)
-	if err != nil {
-		return nil, err
-	}
-	return &train.Model{Backbone: backbone, Head: head}, nil
+	return bench.NewModel(cfg, rng)
 }
 
 // normalViews returns two slices of n standard normal values, the scale of

@@ -7,12 +7,8 @@ package bench
 import (
 	"fmt"
 	"math/rand"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gorgonia.org/gorgonia"
@@ -21,6 +17,7 @@ import (
 	"github.com/snnlab/snnlab/framework"
 	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/blas"
+	"github.com/snnlab/snnlab/framework/metrics"
 	"github.com/snnlab/snnlab/framework/nn"
 	"github.com/snnlab/snnlab/framework/optim"
 	"github.com/snnlab/snnlab/framework/train"
@@ -85,7 +82,7 @@ func Run(cfg Config) (Result, error) {
 		return Result{}, fmt.Errorf("bench: %d timed steps, want at least 1", cfg.Steps)
 	}
 	rng := rand.New(rand.NewSource(cfg.Seed))
-	model, err := newModel(cfg, rng)
+	model, err := NewModel(cfg, rng)
 	if err != nil {
 		return Result{}, err
 	}
@@ -93,10 +90,7 @@ func Run(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	pathB := framework.Spiking
-	if strings.EqualFold(cfg.Neuron, "mixedlif") {
-		pathB = framework.Continuous
-	}
+	pathB := PathB(cfg.Neuron)
 	stepCfg := train.StepConfig{T: cfg.T, Batch: cfg.Batch, Input: cfg.Input, PathB: pathB}
 	step, err := train.NewDualPath(model, loss, stepCfg)
 	if err != nil {
@@ -115,13 +109,13 @@ func Run(cfg Config) (Result, error) {
 		viewB[i] = float32(rng.NormFloat64())
 	}
 
-	peak := watchHeap()
+	peak := metrics.WatchHeap()
 	res := Result{Config: cfg, Build: blas.Name, GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	var lossTimes, cpu []float64
 	for i := 0; i < cfg.Warmup+cfg.Steps; i++ {
 		start, cpu0 := time.Now(), cpuSeconds()
 		if _, err := step.Step(viewA, viewB, opt, 1e-3); err != nil {
-			peak.stop()
+			peak.Stop()
 			return Result{}, fmt.Errorf("bench step %d: %w", i, err)
 		}
 		elapsed, used := time.Since(start).Seconds(), cpuSeconds()-cpu0
@@ -135,31 +129,43 @@ func Run(cfg Config) (Result, error) {
 		gA, gB := make([]float32, len(zA.Data)), make([]float32, len(zB.Data))
 		start = time.Now()
 		if _, err := loss.Evaluate(zA, zB, gA, gB); err != nil {
-			peak.stop()
+			peak.Stop()
 			return Result{}, err
 		}
 		lossTimes = append(lossTimes, time.Since(start).Seconds())
 	}
-	res.PeakHeapMB = peak.stop()
+	res.PeakHeapMB = peak.Stop()
 
 	forward, err := forwardTimes(model, loss, stepCfg, viewA, viewB, cfg.Steps)
 	if err != nil {
 		return Result{}, err
 	}
-	res.MedianStep = median(res.StepSeconds)
+	res.MedianStep = metrics.Median(res.StepSeconds)
 	res.ImagesPerSec = float64(cfg.Batch) / res.MedianStep
-	res.CPUPerStep = median(cpu)
-	res.Loss = median(lossTimes)
-	res.Forward = median(forward) - res.Loss/2
+	res.CPUPerStep = metrics.Median(cpu)
+	res.Loss = metrics.Median(lossTimes)
+	res.Forward = metrics.Median(forward) - res.Loss/2
 	if res.Forward < 0 {
 		res.Forward = 0
 	}
 	res.Backward = res.MedianStep - res.Forward - res.Loss
-	res.PeakRSSMB = peakRSS()
+	res.PeakRSSMB, _ = metrics.PeakRSS()
 	return res, nil
 }
 
-func newModel(cfg Config, rng *rand.Rand) (*train.Model, error) {
+// PathB is the path view B runs on for a neuron: the continuous path for
+// MixedLIF, whose relaxation it is, and the spiking path for every other
+// neuron.
+func PathB(neuron string) framework.Path {
+	if strings.EqualFold(neuron, "mixedlif") {
+		return framework.Continuous
+	}
+	return framework.Spiking
+}
+
+// NewModel builds the benchmarked backbone and projection head with
+// weights drawn from rng.
+func NewModel(cfg Config, rng *rand.Rand) (*train.Model, error) {
 	backbone, err := framework.NewBackbone(cfg.Backbone, cfg.BackboneOptions, framework.BackboneConfig{
 		Input: cfg.Input, RNG: rng,
 		NewNeuron: func() (framework.Neuron, error) { return framework.NewNeuron(cfg.Neuron, nil) },
@@ -213,73 +219,4 @@ func forwardTimes(model *train.Model, loss framework.Loss, cfg train.StepConfig,
 		}
 	}
 	return times, nil
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// heapWatcher samples the Go heap in use every few milliseconds.
-type heapWatcher struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	peak uint64
-}
-
-func watchHeap() *heapWatcher {
-	w := &heapWatcher{done: make(chan struct{})}
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		ticker := time.NewTicker(20 * time.Millisecond)
-		defer ticker.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > w.peak {
-				w.peak = ms.HeapInuse
-			}
-			select {
-			case <-w.done:
-				return
-			case <-ticker.C:
-			}
-		}
-	}()
-	return w
-}
-
-func (w *heapWatcher) stop() float64 {
-	close(w.done)
-	w.wg.Wait()
-	return float64(w.peak) / (1 << 20)
-}
-
-// peakRSS reads the process's peak resident set size from /proc, in MiB,
-// or returns 0 where /proc is not available.
-func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			fields := strings.Fields(line)
-			if len(fields) >= 2 {
-				kb, err := strconv.ParseFloat(fields[1], 64)
-				if err == nil {
-					return kb / 1024
-				}
-			}
-		}
-	}
-	return 0
 }

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"math/rand"
-	"strings"
 	"testing"
 
 	"github.com/snnlab/snnlab/framework"
@@ -17,7 +16,7 @@ import (
 func BenchmarkReferenceStep(b *testing.B) {
 	cfg := Reference()
 	rng := rand.New(rand.NewSource(cfg.Seed))
-	model, err := newModel(cfg, rng)
+	model, err := NewModel(cfg, rng)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,11 +24,7 @@ func BenchmarkReferenceStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pathB := framework.Spiking
-	if strings.EqualFold(cfg.Neuron, "mixedlif") {
-		pathB = framework.Continuous
-	}
-	step, err := train.NewDualPath(model, loss, train.StepConfig{T: cfg.T, Batch: cfg.Batch, Input: cfg.Input, PathB: pathB})
+	step, err := train.NewDualPath(model, loss, train.StepConfig{T: cfg.T, Batch: cfg.Batch, Input: cfg.Input, PathB: PathB(cfg.Neuron)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snnlab/snnlab/framework"
 	"github.com/snnlab/snnlab/framework/blas"
+	"github.com/snnlab/snnlab/framework/metrics"
 )
 
 // InferenceResult holds the measurements of one inference benchmark. It
@@ -38,7 +39,7 @@ func RunInference(cfg Config) (InferenceResult, error) {
 		return InferenceResult{}, fmt.Errorf("bench: %d timed batches, want at least 1", cfg.Steps)
 	}
 	rng := rand.New(rand.NewSource(cfg.Seed))
-	model, err := newModel(cfg, rng)
+	model, err := NewModel(cfg, rng)
 	if err != nil {
 		return InferenceResult{}, err
 	}
@@ -61,13 +62,13 @@ func RunInference(cfg Config) (InferenceResult, error) {
 	defer m.Close()
 
 	res := InferenceResult{Config: cfg, Build: blas.Name, GOMAXPROCS: runtime.GOMAXPROCS(0)}
-	peak := watchHeap()
+	peak := metrics.WatchHeap()
 	var cpu []float64
 	for i := 0; i < cfg.Warmup+cfg.Steps; i++ {
 		m.Reset()
 		start, cpu0 := time.Now(), cpuSeconds()
 		if err := m.RunAll(); err != nil {
-			peak.stop()
+			peak.Stop()
 			return InferenceResult{}, fmt.Errorf("bench inference batch %d: %w", i, err)
 		}
 		if i >= cfg.Warmup {
@@ -75,9 +76,9 @@ func RunInference(cfg Config) (InferenceResult, error) {
 			cpu = append(cpu, cpuSeconds()-cpu0)
 		}
 	}
-	res.PeakHeapMB = peak.stop()
-	res.MedianBatch = median(res.BatchSeconds)
+	res.PeakHeapMB = peak.Stop()
+	res.MedianBatch = metrics.Median(res.BatchSeconds)
 	res.ImagesPerSec = float64(cfg.Batch) / res.MedianBatch
-	res.CPUPerBatch = median(cpu)
+	res.CPUPerBatch = metrics.Median(cpu)
 	return res, nil
 }
