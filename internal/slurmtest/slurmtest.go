@@ -1,6 +1,6 @@
-// Package slurmtest lets tests find out whether a Slurm cluster answers on
-// this machine, so that tests of the slurm sweep executor skip with a
-// reason instead of hanging when none runs.
+// Package slurmtest checks whether a Slurm controller responds on this
+// machine, so that tests of the slurm sweep executor skip with a reason
+// instead of hanging when none runs.
 package slurmtest
 
 import (
@@ -16,7 +16,7 @@ import (
 
 var (
 	probe   sync.Once
-	missing string // why the Slurm tests skip; "" when a cluster responds
+	missing string // reason the Slurm tests skip; "" when a cluster responds
 )
 
 // Require skips the test unless a Slurm controller responds on this
