@@ -1,9 +1,15 @@
 package framework
 
-// Layer is one layer of a trained network in a form hardware targets read:
-// plain weights, no graph. Kinds are "conv2d", "linear", "neuron", "avgpool",
-// "flatten" and "add". Batch-norm is folded into the preceding conv or linear
-// layer before a network is handed to a target.
+// Layer is one layer of a trained network in a form hardware targets and
+// the event-driven engine read: plain weights, no graph. Kinds are
+// "conv2d", "linear", "batchnorm", "neuron", "maxpool", "avgpool",
+// "flatten" and "add". A target folds batch-norm into the preceding conv
+// or linear layer itself, or refuses the network.
+//
+// Attrs by kind: conv2d "kernel", "stride", "padding"; batchnorm "eps"
+// (Weights "weight" = γ, "bias" = β, "running_mean", "running_var");
+// maxpool and avgpool "kernel", "stride", "padding" (or per axis
+// "kernel_h", "kernel_w" and so on); add sums its Inputs elementwise.
 type Layer struct {
 	Name   string
 	Kind   string

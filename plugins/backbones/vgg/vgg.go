@@ -2,7 +2,8 @@
 // 3×3 convolution is followed by batch-norm and a neuron, and each stage by
 // a 2×2 stride-2 max-pool. It registers spiking-vgg11 and spiking-vgg16,
 // and -cifar forms that leave out the last max-pool so that 32×32 images
-// keep a 2×2 map. The classifier is not part of the backbone: the features
+// keep a 2×2 map. Option pool=avg replaces max-pooling by average pooling,
+// which Loihi 2 export can fold into the following layer. The classifier is not part of the backbone: the features
 // end in a global average pool, so F is the last stage's channel count.
 package vgg
 
@@ -22,8 +23,12 @@ type Config struct {
 	Convs     []int // convolutions per stage
 	BaseWidth int   // channels of the first stage; stage s has min(2^s, 8)·BaseWidth
 	Width     float64
-	PoolLast  bool // max-pool after the last stage too
+	PoolLast  bool   // pool after the last stage too
+	Pool      string // "max" (the standard network) or "avg", which a hardware target can fold into the next layer
 }
+
+// Option names of the VGG backbones beyond the shared ones.
+const OptPool = "pool"
 
 // Convolutions per stage of the standard networks.
 var (
@@ -58,7 +63,7 @@ func init() {
 						counts[i] = k
 					}
 				}
-				return New(Config{Name: name, Convs: counts, BaseWidth: o.Int(blocks.OptBaseWidth), Width: o.Float(blocks.OptWidth), PoolLast: poolLast}, cfg)
+				return New(Config{Name: name, Convs: counts, BaseWidth: o.Int(blocks.OptBaseWidth), Width: o.Float(blocks.OptWidth), PoolLast: poolLast, Pool: o.String(OptPool)}, cfg)
 			})
 		}
 	}
@@ -70,6 +75,7 @@ func options(def []int) []framework.OptionSpec {
 		framework.IntOption(blocks.OptBaseWidth, 64, 1, 4096, "channels", "channels of the first stage; stage s has min(2^s, 8)·base_width, before the width multiplier"),
 		framework.IntOption(blocks.OptStages, len(def), 1, len(def), "", "number of stages kept, from the first; each halves the image size"),
 		framework.IntOption(blocks.OptBlocks, 0, 0, 64, "convolutions", fmt.Sprintf("convolutions in every stage; 0 keeps the architecture's counts %v", def)),
+		framework.ChoiceOption(OptPool, "max", []string{"max", "avg"}, "2×2 pooling after each stage: max (a logical OR on spikes, the standard network) or avg (linear, so Loihi 2 export can fold it into the next layer; needs even map sizes)"),
 	}
 }
 
@@ -100,6 +106,12 @@ func New(c Config, bc framework.BackboneConfig) (*Net, error) {
 	}
 	if c.BaseWidth < 1 {
 		return nil, fmt.Errorf("option %s: value %d, want at least 1", blocks.OptBaseWidth, c.BaseWidth)
+	}
+	if c.Pool == "" {
+		c.Pool = "max"
+	}
+	if c.Pool != "max" && c.Pool != "avg" {
+		return nil, fmt.Errorf("option %s: value %q, want \"max\" or \"avg\"", OptPool, c.Pool)
 	}
 	net := &Net{cfg: c, input: bc.Input}
 	var params blocks.Params
@@ -152,8 +164,12 @@ func (n *Net) checkSize(h, w int) error {
 			continue
 		}
 		if h < 2 || w < 2 {
-			return fmt.Errorf("%s: input %d×%d is too small: stage %d's 2×2 max-pool gets a %d×%d map; use larger images or fewer stages (option %s)",
-				n.cfg.Name, h0, w0, s+1, h, w, blocks.OptStages)
+			return fmt.Errorf("%s: input %d×%d is too small: stage %d's 2×2 %s-pool gets a %d×%d map; use larger images or fewer stages (option %s)",
+				n.cfg.Name, h0, w0, s+1, n.cfg.Pool, h, w, blocks.OptStages)
+		}
+		if n.cfg.Pool == "avg" && (h%2 != 0 || w%2 != 0) {
+			return fmt.Errorf("%s: input %d×%d gives stage %d's 2×2 average pool an odd %d×%d map; use sizes divisible by 2^stages, or %s=max",
+				n.cfg.Name, h0, w0, s+1, h, w, OptPool)
 		}
 		h, w = h/2, w/2
 	}
@@ -180,7 +196,12 @@ func (n *Net) Forward(x *gorgonia.Node, pass framework.Pass) (*gorgonia.Node, er
 			}
 		}
 		if n.pools(s) {
-			if x, err = nn.MaxPool2d(x, 2, 2, 0); err != nil {
+			if n.cfg.Pool == "avg" {
+				x, err = blocks.AvgPool2d(x, 2)
+			} else {
+				x, err = nn.MaxPool2d(x, 2, 2, 0)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("%s stage %d: %w", n.cfg.Name, s+1, err)
 			}
 		}
