@@ -129,7 +129,7 @@ func Pretrain(cfg Config) (*Model, error) {
 	}
 	runLog = runLog.Level(settings.LogLevel)
 	log = runLog
-	log.Info().Str("run", run.ID()).Str("dir", run.Dir()).Str("backbone", resolved.Backbone).Str("neuron", resolved.Neuron).
+	log.Info().Str("dir", run.Dir()).Str("backbone", resolved.Backbone).Str("neuron", resolved.Neuron).
 		Str("loss", resolved.Loss).Int("epochs", resolved.Epochs).Int("train", ds.Train.Len()).Msg("pretraining")
 	log.Debug().Interface("config", resolved).Msg("resolved configuration")
 
@@ -140,7 +140,9 @@ func Pretrain(cfg Config) (*Model, error) {
 		CheckpointEvery: 2 * time.Minute,
 		Log:             log,
 		Progress: func(epoch, batch, batches int, loss float64) {
-			progress.Set(int64(epoch*batches + batch + 1))
+			step := int64(epoch*batches + batch + 1)
+			progress.Set(step)
+			run.SetStep(step)
 			if err := run.Log("train", map[string]any{"epoch": epoch, "batch": batch, "loss": loss}); err != nil {
 				log.Warn().Err(err).Msg("writing metrics")
 			}

@@ -347,7 +347,7 @@ func (s *Sweep) Run() (*SweepResults, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sweep %s: %w", name, err)
 		}
-		tasks[i] = sweep.Task{Name: fmt.Sprintf("%s seed %d", runs[i].Name, runs[i].Seed), Spec: data, Done: done}
+		tasks[i] = sweep.Task{Name: fmt.Sprintf("%s seed %d", runs[i].Name, runs[i].Config.Seed), Spec: data, Done: done}
 	}
 
 	exec, kind, err := s.executor(name, specs)
@@ -434,7 +434,7 @@ func (s *Sweep) expand() ([]taskSpec, []*SweepRun, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			label := fmt.Sprintf("%s seed %d", resolved.Name, seed)
+			label := fmt.Sprintf("%s seed %d", resolved.Name, resolved.Seed)
 			if other, dup := seen[hash]; dup {
 				return nil, nil, fmt.Errorf("sweep: %s and %s are the same run after resolving; give them different settings or seeds", other, label)
 			}

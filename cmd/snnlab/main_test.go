@@ -173,6 +173,8 @@ func TestTinyRunEndToEnd(t *testing.T) {
 		}
 	}
 
+	checkRunRecords(t, runDirs[0])
+
 	// A second run of the same script reuses the finished run and its
 	// evaluation instead of training again.
 	again := runSnnlab(t, dir, "run", "-data", data, script(t, "tiny.go"))
@@ -181,6 +183,40 @@ func TestTinyRunEndToEnd(t *testing.T) {
 	}
 	if topLine(r.stdout) != strings.Replace(topLine(again.stdout), "reused=true", "reused=false", 1) {
 		t.Errorf("reused result %q differs from the first %q", topLine(again.stdout), topLine(r.stdout))
+	}
+}
+
+// checkRunRecords checks that the training metrics count steps from 1 up
+// and that no run.log line repeats a key.
+func checkRunRecords(t *testing.T, dir string) {
+	t.Helper()
+	m, err := records.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int64
+	for _, r := range m.Records {
+		if r.Event == "train" {
+			steps = append(steps, r.Step)
+		}
+	}
+	if len(steps) == 0 {
+		t.Fatalf("metrics.jsonl has no train events")
+	}
+	for i, s := range steps {
+		if s != int64(i+1) {
+			t.Fatalf("train event %d has step %d, want %d (all: %v)", i, s, i+1, steps)
+		}
+	}
+
+	log, err := os.ReadFile(filepath.Join(dir, "run.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		if strings.Count(line, `"run":`) > 1 {
+			t.Errorf("run.log line repeats the run key: %s", line)
+		}
 	}
 }
 

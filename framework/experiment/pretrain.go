@@ -63,7 +63,9 @@ type Hooks struct {
 	CheckpointEvery time.Duration // also checkpoint mid-epoch this often; 0 = epoch ends only
 	Monitor         Monitor
 	Progress        func(epoch, batch, batches int, loss float64)
-	Log             zerolog.Logger
+	// Log receives what the run reports; it should carry the fields that
+	// identify the run, which the trainer does not add again.
+	Log zerolog.Logger
 }
 
 // Trainer holds what a pretraining run builds from its config.
@@ -102,7 +104,7 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 	cfg := tr.Config
 	log := hooks.Log
 	if cfg.Epochs == 0 {
-		log.Info().Str("run", cfg.Name).Msg("epochs is 0: the backbone keeps its random weights; calibrating batch-norm statistics only")
+		log.Info().Msg("epochs is 0: the backbone keeps its random weights; calibrating batch-norm statistics only")
 		return History{}, tr.CalibrateBatchNorm(ctx)
 	}
 
@@ -138,7 +140,7 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 				return History{}, err
 			}
 			state = saved
-			log.Info().Str("run", cfg.Name).Int("epoch", saved.Next.Epoch).Int("batch", saved.Next.Batch).Msg("resuming from checkpoint")
+			log.Info().Int("epoch", saved.Next.Epoch).Int("batch", saved.Next.Batch).Msg("resuming from checkpoint")
 		}
 	}
 
@@ -221,7 +223,7 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 		h.MinStd = append(h.MinStd, minStd)
 		h.EpochTime = append(h.EpochTime, seconds)
 
-		ev := log.Info().Str("run", cfg.Name).Int("epoch", epoch+1).Int("of", cfg.Epochs).
+		ev := log.Info().Int("epoch", epoch+1).Int("of", cfg.Epochs).
 			Float64("loss", meanLoss).Float64("min_std", minStd).Float64("seconds", seconds).
 			Float64("lr", schedule.LR(state.Step))
 		if !math.IsNaN(knn) {
@@ -229,7 +231,7 @@ func (tr *Trainer) Pretrain(ctx context.Context, hooks Hooks) (History, error) {
 		}
 		ev.Msg("epoch done")
 		if minStd < 1e-4 {
-			log.Warn().Str("run", cfg.Name).Float64("min_std", minStd).Msg("embeddings collapsed: a dimension is constant over the batch; lower the learning rate or check the loss options")
+			log.Warn().Float64("min_std", minStd).Msg("embeddings collapsed: a dimension is constant over the batch; lower the learning rate or check the loss options")
 		}
 		if err := tr.save(hooks, &state, opt); err != nil {
 			return state.History, err
