@@ -15,6 +15,7 @@ import (
 
 	"github.com/snnlab/snnlab/framework/experiment"
 	"github.com/snnlab/snnlab/framework/paper"
+	"github.com/snnlab/snnlab/framework/table"
 )
 
 // Scale is a size preset of the paper-reproduction scripts: which network,
@@ -593,7 +594,7 @@ func (s *Scale) SaveRunIndex(name string) (string, error) {
 	for _, r := range s.index {
 		value := ""
 		if !math.IsNaN(r.Value) {
-			value = strconv.FormatFloat(r.Value, 'g', -1, 64)
+			value = table.FormatFull(r.Value)
 		}
 		_ = w.Write([]string{r.Cell, strconv.Itoa(r.Seed), r.Run, strconv.FormatBool(r.Reused), value, r.Error})
 	}

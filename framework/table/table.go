@@ -140,9 +140,15 @@ func formatFixed(v float64, digits int) string {
 	return strconv.FormatFloat(v, 'f', digits, 64)
 }
 
+// formatFull writes v with 12 significant digits: every digit a
+// measurement carries, without the binary rounding noise of a percentage
+// computed as 100·correct/total (31.990000000000002).
 func formatFull(v float64) string {
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return strconv.FormatFloat(v, 'g', 12, 64)
 }
+
+// FormatFull is the number format of CSV files.
+func FormatFull(v float64) string { return formatFull(v) }
 
 // Table is a titled grid of cells. Every row has one cell per column.
 type Table struct {

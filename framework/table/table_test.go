@@ -193,3 +193,19 @@ func TestSaveRejectsPathName(t *testing.T) {
 		}
 	}
 }
+
+// A percentage computed as 100·correct/total carries binary rounding
+// noise; the CSV keeps the measured digits only.
+func TestCSVDropsRoundingNoise(t *testing.T) {
+	tb := New("Accuracy", "Method", "Top-1 (%)")
+	if err := tb.AddRow(TextCell("BTL"), Num(100*0.3199, 1)); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := tb.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Method,Top-1 (%)\nBTL,31.99\n"; buf.String() != want {
+		t.Errorf("csv %q, want %q", buf.String(), want)
+	}
+}

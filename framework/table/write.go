@@ -67,7 +67,7 @@ func escapeMarkdown(s string) string {
 //
 // A column with at least one MeanStd cell becomes three columns,
 // "<name> mean", "<name> std" and "<name> n"; other columns keep their name.
-// Numbers are written in full precision ('g' format, shortest exact form),
+// Numbers are written with 12 significant digits ('g' format),
 // whatever the cell's Digits. In a three-column group a MeanStd cell fills
 // all three (std is empty for one seed), a Number cell gives its value with
 // n = 1 and an empty std, and an Empty cell leaves all three empty. A Failed
