@@ -28,6 +28,16 @@ type Kernel interface {
 	Backward(inputs []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error)
 }
 
+// AllocKernel is a Kernel that takes the memory of its large results from
+// an Alloc, so that a graph with an Arena recycles it. ForwardAlloc and
+// BackwardAlloc follow the contracts of Forward and Backward; a result that
+// does not come from alloc is simply not recycled.
+type AllocKernel interface {
+	Kernel
+	ForwardAlloc(inputs []*tensor.Dense, alloc Alloc) (*tensor.Dense, error)
+	BackwardAlloc(inputs []*tensor.Dense, gradOut *tensor.Dense, alloc Alloc) ([]*tensor.Dense, error)
+}
+
 // Apply adds a kernel to the graph of its inputs. Every input must be a
 // float32 tensor node. Gradients of all inputs come from one Backward call
 // per step, shared through a cache.
@@ -54,6 +64,7 @@ type kernelOp struct {
 	inDims  []int
 	outDims int
 	cache   *gradCache
+	arenaLink
 }
 
 func tensorType(dims int, of hm.Type) hm.Type {
@@ -87,11 +98,23 @@ func (op *kernelOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := op.kernel.Forward(in)
+	var out *tensor.Dense
+	if ak, ok := op.kernel.(AllocKernel); ok {
+		out, err = ak.ForwardAlloc(in, op.arena.allocFunc())
+	} else {
+		out, err = op.kernel.Forward(in)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op.kernel, err)
 	}
+	op.done(sliceOf(out))
 	return out, nil
+}
+
+// sliceOf returns the float32 data of a tensor, or nil for a scalar.
+func sliceOf(d *tensor.Dense) []float32 {
+	data, _ := d.Data().([]float32)
+	return data
 }
 
 func denses(values []gorgonia.Value, k Kernel) ([]*tensor.Dense, error) {
@@ -145,6 +168,7 @@ func (op *kernelOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) 
 type kernelGradOp struct {
 	fwd   *kernelOp
 	which int
+	arenaLink
 }
 
 func (op *kernelGradOp) Arity() int { return len(op.fwd.inDims) + 1 }
@@ -175,12 +199,18 @@ func (op *kernelGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	n := len(op.fwd.inDims)
 	in, gradOut := all[:n], all[n]
 	shape := in[op.which].Shape().Clone()
-	key := &in[0].Data().([]float32)[0]
+	key := cacheKey{&in[0].Data().([]float32)[0], op.arena.generation()}
 
 	if g, ok := op.fwd.cache.take(key, op.which); ok {
+		op.done(g)
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(g)), nil
 	}
-	grads, err := op.fwd.kernel.Backward(in, gradOut)
+	var grads []*tensor.Dense
+	if ak, ok := op.fwd.kernel.(AllocKernel); ok {
+		grads, err = ak.BackwardAlloc(in, gradOut, op.arena.allocFunc())
+	} else {
+		grads, err = op.fwd.kernel.Backward(in, gradOut)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s backward: %w", op.fwd.kernel, err)
 	}
@@ -208,6 +238,7 @@ func (op *kernelGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(rest) > 0 {
 		op.fwd.cache.store(key, rest)
 	}
+	op.done(sliceOf(grads[op.which]))
 	return grads[op.which], nil
 }
 

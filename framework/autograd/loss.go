@@ -134,7 +134,10 @@ func (op *lossGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	shape := values[op.which].Shape().Clone()
-	key := &zA.Data[0]
+	// An Arena never recycles the loss's inputs within a run, because the
+	// loss is not an arena operation. So the data pointer alone identifies
+	// this run's inputs.
+	key := cacheKey{first: &zA.Data[0]}
 	if g, ok := op.fwd.cache.take(key, op.which); ok {
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(g)), nil
 	}

@@ -48,6 +48,7 @@ type neuronOp struct {
 	nparams int
 	dims    []int // number of axes of each input
 	cache   *gradCache
+	arenaLink
 }
 
 func (op *neuronOp) Arity() int { return 1 + op.nparams }
@@ -79,10 +80,13 @@ func (op *neuronOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float32, len(call.Input))
+	// With an Arena, out holds an earlier value: framework.Neuron requires
+	// Forward to write every element, and Backward to overwrite gradIn.
+	out := op.arena.allocFunc()(len(call.Input))
 	if err := op.neuron.Forward(call, out); err != nil {
 		return nil, fmt.Errorf("neuron layer %s, input %v: %w", op.label, shape, err)
 	}
+	op.done(out)
 	return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(out)), nil
 }
 
@@ -145,6 +149,7 @@ func (op *neuronOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) 
 type neuronGradOp struct {
 	fwd   *neuronOp
 	which int
+	arenaLink
 }
 
 func (op *neuronGradOp) Arity() int { return op.fwd.Arity() + 1 }
@@ -169,8 +174,9 @@ func (op *neuronGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	outShape := values[op.which].Shape().Clone()
-	key := &call.Input[0]
+	key := cacheKey{&call.Input[0], op.arena.generation()}
 	if g, ok := op.fwd.cache.take(key, op.which); ok {
+		op.done(g)
 		return tensor.New(tensor.WithShape(outShape...), tensor.WithBacking(g)), nil
 	}
 
@@ -181,7 +187,7 @@ func (op *neuronGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(gradOut) != len(call.Input) {
 		return nil, fmt.Errorf("neuron layer %s: output gradient has %d elements, input %v has %d", op.fwd.label, len(gradOut), shape, len(call.Input))
 	}
-	gradIn := make([]float32, len(call.Input))
+	gradIn := op.arena.allocFunc()(len(call.Input))
 	gradParams := make([][]float32, len(call.Params))
 	for k := range gradParams {
 		gradParams[k] = make([]float32, len(call.Params[k]))
@@ -199,6 +205,7 @@ func (op *neuronGradOp) Do(values ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(all) > 0 {
 		op.fwd.cache.store(key, all)
 	}
+	op.done(mine)
 	return tensor.New(tensor.WithShape(outShape...), tensor.WithBacking(mine)), nil
 }
 

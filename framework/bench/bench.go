@@ -96,7 +96,12 @@ func Run(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer step.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			step.Close()
+		}
+	}()
 	opt, err := optim.NewSGD(0.9, 1e-6)
 	if err != nil {
 		return Result{}, err
@@ -135,6 +140,12 @@ func Run(cfg Config) (Result, error) {
 		lossTimes = append(lossTimes, time.Since(start).Seconds())
 	}
 	res.PeakHeapMB = peak.Stop()
+	// The step's buffers go before the forward graph fills its own, so the
+	// peak resident set is the training step's.
+	closed = true
+	if err := step.Close(); err != nil {
+		return Result{}, fmt.Errorf("bench: closing the training step: %w", err)
+	}
 
 	forward, err := forwardTimes(model, loss, stepCfg, viewA, viewB, cfg.Steps)
 	if err != nil {
@@ -205,11 +216,17 @@ func forwardTimes(model *train.Model, loss framework.Loss, cfg train.StepConfig,
 	if _, err := autograd.LossNode(loss, "loss", cfg.T, zA, zB); err != nil {
 		return nil, err
 	}
+	arena, err := autograd.NewArena(g)
+	if err != nil {
+		return nil, err
+	}
+	defer arena.Close()
 	m := gorgonia.NewTapeMachine(g)
 	defer m.Close()
 	var times []float64
 	for i := 0; i < steps+1; i++ {
 		m.Reset()
+		arena.Reset()
 		start := time.Now()
 		if err := m.RunAll(); err != nil {
 			return nil, fmt.Errorf("bench forward pass: %w", err)

@@ -218,6 +218,11 @@ func affine(out, u, v []float32, N, C, inner int, a, b, c []float32) {
 }
 
 func (k *bnKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
+	return k.ForwardAlloc(in, autograd.MakeAlloc)
+}
+
+// ForwardAlloc is Forward with the output taken from alloc.
+func (k *bnKernel) ForwardAlloc(in []*tensor.Dense, alloc autograd.Alloc) (*tensor.Dense, error) {
 	x := in[0].Data().([]float32)
 	gamma, beta := in[1].Data().([]float32), in[2].Data().([]float32)
 	shape := in[0].Shape()
@@ -231,7 +236,7 @@ func (k *bnKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 		scale[c] = float32(s)
 		shift[c] = float32(float64(beta[c]) - mean[c]*s)
 	}
-	y := make([]float32, len(x))
+	y := alloc(len(x))
 	affine(y, x, nil, N, C, inner, scale, zero, shift)
 
 	if k.train {
@@ -262,6 +267,11 @@ func (k *bnKernel) updateRunning(mean, variance []float64, M int) {
 // In both modes ∂x is affine in ∂y and x per channel, so it takes one pass
 // after the one that gathers the statistics and the sums.
 func (k *bnKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
+	return k.BackwardAlloc(in, gradOut, autograd.MakeAlloc)
+}
+
+// BackwardAlloc is Backward with ∂x taken from alloc.
+func (k *bnKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, alloc autograd.Alloc) ([]*tensor.Dense, error) {
 	x := in[0].Data().([]float32)
 	gamma := in[1].Data().([]float32)
 	dy := gradOut.Data().([]float32)
@@ -308,7 +318,7 @@ func (k *bnKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tenso
 		b[c] = float32(bx)
 		c0[c] = float32(-s*sumDy[c]/M - bx*mean[c])
 	}
-	dx := make([]float32, len(x))
+	dx := alloc(len(x))
 	if k.train {
 		affine(dx, dy, x, N, C, inner, a, b, c0)
 	} else {

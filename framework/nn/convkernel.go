@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"gorgonia.org/tensor"
+
+	"github.com/snnlab/snnlab/framework/autograd"
 )
 
 // convKernel is a 2-d convolution without bias, y = W ⋆ x, on x [N, C, H, W]
@@ -201,12 +203,17 @@ func getBuf(n int) *[]float32 {
 func putBuf(p *[]float32) { bufPool.Put(p) }
 
 func (k *convKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
+	return k.ForwardAlloc(in, autograd.MakeAlloc)
+}
+
+// ForwardAlloc is Forward with the output taken from alloc.
+func (k *convKernel) ForwardAlloc(in []*tensor.Dense, alloc autograd.Alloc) (*tensor.Dense, error) {
 	g, err := k.geometry(in[0].Shape(), in[1].Shape())
 	if err != nil {
 		return nil, err
 	}
 	x, w := in[0].Data().([]float32), in[1].Data().([]float32)
-	y := make([]float32, g.N*g.outLen)
+	y := alloc(g.N * g.outLen)
 
 	if g.direct() {
 		p := g.plan()
@@ -231,13 +238,18 @@ func (k *convKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 // images and the partial sums are added in goroutine order, so the result
 // does not depend on scheduling.
 func (k *convKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
+	return k.BackwardAlloc(in, gradOut, autograd.MakeAlloc)
+}
+
+// BackwardAlloc is Backward with ∂x taken from alloc.
+func (k *convKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, alloc autograd.Alloc) ([]*tensor.Dense, error) {
 	g, err := k.geometry(in[0].Shape(), in[1].Shape())
 	if err != nil {
 		return nil, err
 	}
 	x, w := in[0].Data().([]float32), in[1].Data().([]float32)
 	dy := gradOut.Data().([]float32)
-	dx := make([]float32, len(x))
+	dx := alloc(len(x)) // the direct route writes every element
 	workers := runtime.GOMAXPROCS(0)
 	partial := make([][]float32, workers)
 
@@ -260,6 +272,7 @@ func (k *convKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*ten
 		}
 	}
 
+	clear(dx) // col2im adds into it
 	overImages(g.N, func(worker, lo, hi int) {
 		colBuf, dcolBuf := getBuf(g.rows*g.ld), getBuf(g.rows*g.ld)
 		dyTBuf, dyPBuf := getBuf(g.cols*g.O), getBuf(g.O*g.ld)

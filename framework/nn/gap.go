@@ -45,11 +45,21 @@ func (gapKernel) Forward(in []*tensor.Dense) (*tensor.Dense, error) {
 	return tensor.New(tensor.WithShape(shape[0], shape[1]), tensor.WithBacking(y)), nil
 }
 
-func (gapKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
+func (k gapKernel) Backward(in []*tensor.Dense, gradOut *tensor.Dense) ([]*tensor.Dense, error) {
+	return k.BackwardAlloc(in, gradOut, autograd.MakeAlloc)
+}
+
+// ForwardAlloc is Forward: its output is small.
+func (k gapKernel) ForwardAlloc(in []*tensor.Dense, _ autograd.Alloc) (*tensor.Dense, error) {
+	return k.Forward(in)
+}
+
+// BackwardAlloc is Backward with ∂x taken from alloc.
+func (gapKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, alloc autograd.Alloc) ([]*tensor.Dense, error) {
 	g := gradOut.Data().([]float32)
 	shape := in[0].Shape()
 	inner := shape.TotalSize() / len(g)
-	gx := make([]float32, shape.TotalSize())
+	gx := alloc(shape.TotalSize())
 	for r, v := range g {
 		v /= float32(inner)
 		row := gx[r*inner : (r+1)*inner]

@@ -73,6 +73,7 @@ type DualPath struct {
 
 	graph    *gorgonia.ExprGraph
 	machine  gorgonia.VM
+	arena    *autograd.Arena
 	xA, xB   *gorgonia.Node
 	zA, zB   *gorgonia.Node
 	readA    gorgonia.Value // copies of zA and zB taken during the run
@@ -122,12 +123,22 @@ func NewDualPath(model *Model, loss framework.Loss, cfg StepConfig) (*DualPath, 
 	if s.gradVals, err = gorgonia.Grad(s.cost, wrt...); err != nil {
 		return nil, fmt.Errorf("training step: building gradients: %w", err)
 	}
+	if s.arena, err = autograd.NewArena(g); err != nil {
+		return nil, fmt.Errorf("training step: %w", err)
+	}
 	s.machine = gorgonia.NewTapeMachine(g)
 	return s, nil
 }
 
-// Close releases the compiled machine.
-func (s *DualPath) Close() error { return s.machine.Close() }
+// Close releases the compiled machine and the step's buffers.
+func (s *DualPath) Close() error {
+	s.arena.Close()
+	return s.machine.Close()
+}
+
+// BufferStats returns the sizes of the buffers that hold the step's
+// activations and gradients between steps.
+func (s *DualPath) BufferStats() autograd.ArenaStats { return s.arena.Stats() }
 
 // Params returns the learnable parameters in the order Gradients uses.
 func (s *DualPath) Params() []*framework.Param { return s.params }
@@ -169,6 +180,7 @@ func (s *DualPath) Forward(viewA, viewB []float32) (float64, error) {
 		return 0, err
 	}
 	s.machine.Reset()
+	s.arena.Reset()
 	if err := s.machine.RunAll(); err != nil {
 		return 0, fmt.Errorf("training step: %w", rootCause(err))
 	}
