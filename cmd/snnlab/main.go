@@ -7,6 +7,7 @@
 //	snnlab run SCRIPT.go [flags] [-- script arguments]
 //	snnlab list
 //	snnlab bench [flags]
+//	snnlab export --checkpoint RUN_DIR --out DIR [--target loihi2]
 //	snnlab data fetch cifar10 --dir DIR
 //	snnlab task --config FILE.json --runs DIR
 //	snnlab help [command]
@@ -28,6 +29,7 @@ Usage:
   snnlab run SCRIPT.go [flags] [-- script arguments]   run an experiment script
   snnlab list [neuron|loss|backbone|target]            list registered parts with their options
   snnlab bench [flags]                                 benchmark the dual-path training step
+  snnlab export --checkpoint RUN_DIR --out DIR         export a trained run for neuromorphic hardware (Loihi 2)
   snnlab data fetch cifar10 --dir DIR                  download and unpack a dataset
   snnlab data info DIR                                 describe a data folder
   snnlab task --config FILE.json --runs DIR            run one configuration of a sweep (used by Slurm array tasks)
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = listCommand(rest, stdout, stderr)
 	case "bench":
 		err = benchCommand(rest, stdout, stderr)
+	case "export":
+		err = exportCommand(rest, stdout, stderr)
 	case "data":
 		err = dataCommand(rest, stdout, stderr)
 	case "task":
