@@ -12,6 +12,7 @@ import (
 	"github.com/snnlab/snnlab/framework/bench"
 	"github.com/snnlab/snnlab/framework/eval"
 	"github.com/snnlab/snnlab/framework/experiment"
+	"github.com/snnlab/snnlab/framework/infer"
 	"github.com/snnlab/snnlab/framework/metrics"
 	"github.com/snnlab/snnlab/framework/optim"
 	"github.com/snnlab/snnlab/framework/train"
@@ -226,9 +227,19 @@ func (m *Model) Network() (Network, error) {
 // and counts every neuron layer's spikes per time step. Each spike is
 // weighted by its fan-out into the convolutions that read it, which gives
 // the standard synaptic-operation count, exact at image borders and
-// strides. It works for the spiking ResNets, whose layer structure
+// strides. Where the event-driven engine runs the backbone (spiking ResNets
+// and VGGs with IF, LIF, MixedLIF or PLIF neurons), the counts are the
+// accumulates it measured. Otherwise the spikes are recorded from the
+// graph. That works for the spiking ResNets, whose layer structure
 // DescribeNetwork returns.
 func (m *Model) SynOps(limit int) (SynOps, error) {
+	var counts infer.Counts
+	if _, err := m.trainer.Features(settings.Context, false, experiment.FeatureOptions{Limit: limit, Counts: &counts}, nil); err != nil {
+		return SynOps{}, fmt.Errorf("run %s: %w", m.run.ID(), err)
+	}
+	if counts.Images > 0 {
+		return metrics.MeasuredSynOps(counts)
+	}
 	net, err := m.Network()
 	if err != nil {
 		return SynOps{}, err

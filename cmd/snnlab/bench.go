@@ -22,7 +22,11 @@ forward, loss and backward.
 
 With -inference it times the backbone's spiking path in evaluation mode
 instead (batch-norm with running statistics, no gradients): the pass a
-trained network is evaluated on.
+trained network is evaluated on. -engine event (the default) runs the
+event-driven engine, whose convolutions after the first add one weight row
+per input spike, and prints each layer's spike rate and share of the time;
+-engine graph runs the gorgonia graph with dense kernels. The model is
+untrained, so its spike rates differ from a trained network's.
 
 The default build is pure Go (with vector kernels on CPUs that have AVX2
 and FMA); CGO_LDFLAGS=-lopenblas go build -tags openblas ./cmd/snnlab
@@ -43,6 +47,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Neuron, "neuron", cfg.Neuron, "neuron name")
 	fs.StringVar(&cfg.Loss, "loss", cfg.Loss, "loss name")
 	inference := fs.Bool("inference", false, "time spiking-path inference instead of the training step")
+	engine := fs.String("engine", bench.EngineEvent, "inference engine with -inference: event (event-driven, spike-sparse) or graph (gorgonia, dense)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
 		fs.PrintDefaults()
@@ -54,7 +59,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "snnlab bench: %s + %s, %s %v, T=%d, batch %d, %d warm-up + %d timed steps, GOMAXPROCS %d\n",
 		cfg.Neuron, cfg.Loss, cfg.Backbone, cfg.BackboneOptions, cfg.T, cfg.Batch, cfg.Warmup, cfg.Steps, runtime.GOMAXPROCS(0))
 	if *inference {
-		return benchInference(cfg, stdout)
+		return benchInference(cfg, bench.InferenceOptions{Engine: *engine}, stdout)
 	}
 	res, err := bench.Run(cfg)
 	if err != nil {
@@ -78,12 +83,13 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func benchInference(cfg bench.Config, stdout io.Writer) error {
-	res, err := bench.RunInference(cfg)
+func benchInference(cfg bench.Config, opts bench.InferenceOptions, stdout io.Writer) error {
+	res, err := bench.RunInferenceWith(cfg, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "mode:           inference, spiking path, evaluation mode, backbone only\n")
+	fmt.Fprintf(stdout, "engine:         %s\n", res.Engine)
 	fmt.Fprintf(stdout, "build:          %s\n", res.Build)
 	fmt.Fprintf(stdout, "batch:          %.3f s median (", res.MedianBatch)
 	for i, s := range res.BatchSeconds {
@@ -96,5 +102,38 @@ func benchInference(cfg bench.Config, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "throughput:     %.1f images/s (T = %d steps each)\n", res.ImagesPerSec, cfg.T)
 	fmt.Fprintf(stdout, "CPU time:       %.3f s per batch (%.1f images per CPU-second)\n", res.CPUPerBatch, float64(cfg.Batch)/res.CPUPerBatch)
 	fmt.Fprintf(stdout, "peak memory:    Go heap %.0f MiB\n", res.PeakHeapMB)
+	printLayers(res, stdout)
 	return nil
+}
+
+// printLayers prints the event-driven engine's spike rate per neuron layer
+// and each layer's share of the single-goroutine time.
+func printLayers(res bench.InferenceResult, stdout io.Writer) {
+	if len(res.LayerSeconds) == 0 {
+		return
+	}
+	total := 0.0
+	for _, l := range res.LayerSeconds {
+		total += l.Seconds
+	}
+	rates := map[string]float64{}
+	ops := map[string]float64{}
+	for i, l := range res.Counts.Layers {
+		if l.Kind == "neuron" {
+			rates[l.Name] = res.Counts.SpikeRate(i)
+		} else {
+			ops[l.Name] = res.Counts.PerImage(i)
+		}
+	}
+	fmt.Fprintf(stdout, "layers:         time share on one goroutine, spike rate (neurons) or operations per image (convolutions)\n")
+	for _, l := range res.LayerSeconds {
+		line := fmt.Sprintf("  %-24s %-9s %5.1f %%", l.Name, l.Kind, 100*l.Seconds/total)
+		if r, ok := rates[l.Name]; ok {
+			line += fmt.Sprintf("   rate %.3f", r)
+		}
+		if n, ok := ops[l.Name]; ok {
+			line += fmt.Sprintf("   %.3g ops", n)
+		}
+		fmt.Fprintln(stdout, line)
+	}
 }

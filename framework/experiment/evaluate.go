@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/snnlab/snnlab/framework"
 	"github.com/snnlab/snnlab/framework/data"
 	"github.com/snnlab/snnlab/framework/eval"
+	"github.com/snnlab/snnlab/framework/infer"
 )
 
 // FeatureOptions selects what Features extracts.
@@ -14,11 +16,21 @@ type FeatureOptions struct {
 	PerStep bool // also keep the features of every time step
 	Spikes  bool // record spike rates per layer and time step into the trainer's recorder
 	Batch   int  // batch size of the extraction graph; 0 = the run's batch
+
+	// Counts, when set and the event-driven engine ran, receives its
+	// measured spikes and operations over the extracted samples. It is
+	// left unchanged when the graph ran.
+	Counts *infer.Counts
 }
 
 // Features extracts the spiking-path representation (the backbone's pooled
 // output averaged over the T steps, batch-norm in evaluation mode) of the
-// training split (train true) or the test split.
+// training split (train true) or the test split. It runs the event-driven
+// engine (package infer) when the backbone can describe its layers and the
+// engine supports its neuron. It runs the gorgonia graph otherwise, and
+// when opts.Spikes requests the recorder, which wraps the graph's neurons. The
+// two agree up to float32 rounding, which can flip a spike whose membrane
+// potential sits within rounding of the threshold.
 func (tr *Trainer) Features(ctx context.Context, train bool, opts FeatureOptions, progress func(done, total int)) (eval.Features, error) {
 	ds := tr.Data.Test
 	if train {
@@ -42,11 +54,34 @@ func (tr *Trainer) Features(ctx context.Context, train bool, opts FeatureOptions
 		PerStep:   opts.PerStep,
 		Progress:  progress,
 	}
+	if engine := tr.eventEngine(); engine != nil && !opts.Spikes {
+		f, err := infer.Extract(ctx, engine, ds, infer.ExtractOptions{
+			Transform: extract.Transform, Batch: batch, PerStep: opts.PerStep, Progress: progress,
+		})
+		if err == nil && opts.Counts != nil {
+			*opts.Counts = engine.Counts()
+		}
+		return f, err
+	}
 	if opts.Spikes {
 		tr.Spikes.Reset()
 		extract.Spikes = tr.Spikes
 	}
 	return eval.Extract(ctx, tr.Model.Backbone, ds, extract)
+}
+
+// eventEngine compiles the backbone's current weights for the event-driven
+// engine, or returns nil when the backbone or its neuron is not supported.
+func (tr *Trainer) eventEngine() *infer.Engine {
+	net, err := framework.DescribeBackbone(tr.Model.Backbone, tr.Config.Neuron, tr.Config.NeuronOptions, tr.Config.T)
+	if err != nil {
+		return nil
+	}
+	engine, err := infer.Compile(net)
+	if err != nil {
+		return nil
+	}
+	return engine
 }
 
 // LinearEval extracts features once and trains a linear classifier on the
