@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/snnlab/snnlab/framework/bench"
+	"github.com/snnlab/snnlab/framework/experiment"
+	"github.com/snnlab/snnlab/lab"
 )
 
 const benchUsage = `Usage: snnlab bench [flags]
@@ -25,8 +32,11 @@ instead (batch-norm with running statistics, no gradients): the pass a
 trained network is evaluated on. -engine event (the default) runs the
 event-driven engine, whose convolutions after the first add one weight row
 per input spike, and prints each layer's spike rate and share of the time;
--engine graph runs the gorgonia graph with dense kernels. The model is
-untrained, so its spike rates differ from a trained network's.
+-engine graph runs the gorgonia graph with dense kernels. By default the
+model is untrained and fed standard normal noise, so its spike rates differ
+from a trained network's; -checkpoint RUN_DIR times a finished run's
+trained backbone instead (with its backbone, neuron and T), and -data DIR
+feeds it the first test images of the run's dataset.
 
 The default build is pure Go (with vector kernels on CPUs that have AVX2
 and FMA); CGO_LDFLAGS=-lopenblas go build -tags openblas ./cmd/snnlab
@@ -48,6 +58,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Loss, "loss", cfg.Loss, "loss name")
 	inference := fs.Bool("inference", false, "time spiking-path inference instead of the training step")
 	engine := fs.String("engine", bench.EngineEvent, "inference engine with -inference: event (event-driven, spike-sparse) or graph (gorgonia, dense)")
+	checkpoint := fs.String("checkpoint", "", "with -inference: a finished run folder whose trained backbone to time")
+	dataDir := fs.String("data", "", "with -checkpoint: data folder; time the run's first test images instead of noise")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
 		fs.PrintDefaults()
@@ -56,10 +68,25 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 
+	if (*checkpoint != "" || *dataDir != "") && !*inference {
+		return fmt.Errorf("bench: -checkpoint and -data time a trained network's inference; add -inference")
+	}
+	if *dataDir != "" && *checkpoint == "" {
+		return fmt.Errorf("bench: -data needs -checkpoint: the images are those of the run's dataset")
+	}
+	opts := bench.InferenceOptions{Engine: *engine}
+	if *checkpoint != "" {
+		m, err := trainedBackbone(*checkpoint, *dataDir, &cfg, &opts, stderr)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+	}
+
 	fmt.Fprintf(stdout, "snnlab bench: %s + %s, %s %v, T=%d, batch %d, %d warm-up + %d timed steps, GOMAXPROCS %d\n",
 		cfg.Neuron, cfg.Loss, cfg.Backbone, cfg.BackboneOptions, cfg.T, cfg.Batch, cfg.Warmup, cfg.Steps, runtime.GOMAXPROCS(0))
 	if *inference {
-		return benchInference(cfg, bench.InferenceOptions{Engine: *engine}, stdout)
+		return benchInference(cfg, opts, stdout)
 	}
 	res, err := bench.Run(cfg)
 	if err != nil {
@@ -81,6 +108,36 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		share(res.Forward), share(res.Loss), share(res.Backward))
 	fmt.Fprintf(stdout, "peak memory:    Go heap %.0f MiB, process RSS %.0f MiB\n", res.PeakHeapMB, res.PeakRSSMB)
 	return nil
+}
+
+// trainedBackbone opens the finished run in dir and points cfg and opts at
+// its trained backbone, neuron and T, and at its first test images when
+// dataDir is set. The caller closes the returned model.
+func trainedBackbone(dir, dataDir string, cfg *bench.Config, opts *bench.InferenceOptions, stderr io.Writer) (*lab.Model, error) {
+	console := zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: true}
+	lab.Configure(lab.Settings{
+		RunsDir: filepath.Dir(filepath.Clean(dir)), DataDir: dataDir, Context: context.Background(),
+		Log: zerolog.New(console).Level(zerolog.WarnLevel), LogLevel: zerolog.WarnLevel, LogTo: stderr, Console: stderr,
+	})
+	m, err := lab.OpenRun(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	input, err := experiment.InputShape(m.Config)
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("bench: run %s: %w", dir, err)
+	}
+	cfg.Backbone, cfg.BackboneOptions = m.Config.Backbone, m.Config.BackboneOptions
+	cfg.Neuron, cfg.Loss, cfg.T, cfg.Input = m.Config.Neuron, m.Config.Loss, m.Config.T, input
+	opts.Backbone, opts.NeuronOptions = m.Backbone(), m.Config.NeuronOptions
+	if dataDir != "" {
+		if opts.Images, err = m.TestImages(cfg.Batch); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+	}
+	return m, nil
 }
 
 func benchInference(cfg bench.Config, opts bench.InferenceOptions, stdout io.Writer) error {

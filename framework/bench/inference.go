@@ -33,6 +33,10 @@ type InferenceOptions struct {
 	// NeuronOptions are the neuron's options, as the run was trained with;
 	// nil means the registry's defaults.
 	NeuronOptions map[string]any
+
+	// Images, when set, is the batch to time, [Batch, C, H, W] (for
+	// example real test images), instead of standard normal noise.
+	Images []float32
 }
 
 // InferenceResult holds the measurements of one inference benchmark. It
@@ -90,9 +94,15 @@ func RunInferenceWith(cfg Config, opts InferenceOptions) (InferenceResult, error
 		backbone = model.Backbone
 	}
 	frame := cfg.Batch * cfg.Input.C * cfg.Input.H * cfg.Input.W
-	images := make([]float32, frame)
-	for i := range images {
-		images[i] = float32(rng.NormFloat64())
+	images := opts.Images
+	if images == nil {
+		images = make([]float32, frame)
+		for i := range images {
+			images[i] = float32(rng.NormFloat64())
+		}
+	}
+	if len(images) != frame {
+		return InferenceResult{}, fmt.Errorf("bench inference: %d image values, want batch %d × %d×%d×%d = %d", len(images), cfg.Batch, cfg.Input.C, cfg.Input.H, cfg.Input.W, frame)
 	}
 
 	var batch func() error
