@@ -106,7 +106,7 @@ func (g geometry) flipWeight(p *shiftPlan, w []float32) []float32 {
 }
 
 // backwardDirect adds images [lo, hi)'s share of ∂Wᵀ [rows4, O] into dwT
-// and writes their ∂x.
+// and writes their ∂x. With dwT nil it computes ∂x alone.
 func (g geometry) backwardDirect(p *shiftPlan, x, wflip, dy, dx, dwT []float32, lo, hi int) {
 	xpadBuf, dyTBuf := getZeroBuf(g.C*p.plane+g.K), getZeroBuf(p.grid*g.O)
 	dypBuf, gridBuf := getZeroBuf(g.O*p.planeQ+g.K), getBuf(p.C4*p.gridX)
@@ -121,14 +121,19 @@ func (g geometry) backwardDirect(p *shiftPlan, x, wflip, dy, dx, dwT []float32, 
 			for oy := 0; oy < g.Ho; oy++ {
 				src := dyn[(o*g.Ho+oy)*g.Wo:][:g.Wo]
 				copy(dyp[o*p.planeQ+(oy+p.Q)*p.Wq+p.Q:][:g.Wo], src)
+				if dwT == nil {
+					continue
+				}
 				t := dyT[(oy*p.Wp)*g.O+o:]
 				for ox, v := range src {
 					t[ox*g.O] = v
 				}
 			}
 		}
-		g.padInput(p, x[n*g.inSize:(n+1)*g.inSize], xpad)
-		matmulRows(p.rows4, g.O, p.grid, xpad, p.offs, dyT, g.O, dwT, g.O, true)
+		if dwT != nil {
+			g.padInput(p, x[n*g.inSize:(n+1)*g.inSize], xpad)
+			matmulRows(p.rows4, g.O, p.grid, xpad, p.offs, dyT, g.O, dwT, g.O, true)
+		}
 		matmulShifted(p.C4, p.gridX, okk, wflip, okk, dyp, p.offsQ, grid, p.gridX, false)
 		dxn := dx[n*g.inSize : (n+1)*g.inSize]
 		for c := 0; c < g.C; c++ {

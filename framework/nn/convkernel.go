@@ -215,6 +215,12 @@ func (k *convKernel) ForwardAlloc(in []*tensor.Dense, alloc autograd.Alloc) (*te
 	x, w := in[0].Data().([]float32), in[1].Data().([]float32)
 	y := alloc(g.N * g.outLen)
 
+	if s := g.scanSpikes(x, false); s != nil {
+		defer s.release()
+		wT := g.transposeWeight(&s.plan, w)
+		overImages(g.N, func(_, lo, hi int) { g.forwardSpikes(s, wT, y, lo, hi) })
+		return tensor.New(tensor.WithShape(g.N, g.O, g.Ho, g.Wo), tensor.WithBacking(y)), nil
+	}
 	if g.direct() {
 		p := g.plan()
 		overImages(g.N, func(_, lo, hi int) { g.forwardDirect(&p, x, w, y, lo, hi) })
@@ -253,15 +259,42 @@ func (k *convKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, al
 	workers := runtime.GOMAXPROCS(0)
 	partial := make([][]float32, workers)
 
+	// With spike input, ∂W comes from the spike route and the dense routes
+	// below compute ∂x alone.
+	spikes := g.scanSpikes(x, true)
+	if spikes != nil {
+		defer spikes.release()
+	}
+	weightGrad := func(worker, lo, hi int) {
+		dwT := make([]float32, g.rows*spikes.plan.ldw)
+		g.weightGradSpikes(spikes, dy, dwT, lo, hi)
+		partial[worker] = dwT
+	}
+	result := func() []*tensor.Dense {
+		if spikes == nil {
+			return g.gradients(in, dx, partial)
+		}
+		dw := g.spikeGradients(&spikes.plan, partial)
+		return []*tensor.Dense{
+			tensor.New(tensor.WithShape(in[0].Shape().Clone()...), tensor.WithBacking(dx)),
+			tensor.New(tensor.WithShape(in[1].Shape().Clone()...), tensor.WithBacking(dw)),
+		}
+	}
+
 	if g.direct() {
 		p := g.plan()
 		wflip := g.flipWeight(&p, w)
 		overImages(g.N, func(worker, lo, hi int) {
+			if spikes != nil {
+				g.backwardDirect(&p, x, wflip, dy, dx, nil, lo, hi)
+				weightGrad(worker, lo, hi)
+				return
+			}
 			dwT := make([]float32, p.rows4*g.O)
 			g.backwardDirect(&p, x, wflip, dy, dx, dwT, lo, hi)
 			partial[worker] = dwT
 		})
-		return g.gradients(in, dx, partial), nil
+		return result(), nil
 	}
 
 	// wT [C·K·K, O] is the weight transposed, the left factor of ∂col.
@@ -278,7 +311,10 @@ func (k *convKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, al
 		dyTBuf, dyPBuf := getBuf(g.cols*g.O), getBuf(g.O*g.ld)
 		defer func() { putBuf(colBuf); putBuf(dcolBuf); putBuf(dyTBuf); putBuf(dyPBuf) }()
 		col, dcol, dyT, dyP := *colBuf, *dcolBuf, *dyTBuf, *dyPBuf
-		dwT := make([]float32, g.rows*g.O)
+		var dwT []float32
+		if spikes == nil {
+			dwT = make([]float32, g.rows*g.O)
+		}
 		for n := lo; n < hi; n++ {
 			dyn := dy[n*g.outLen : (n+1)*g.outLen]
 			// ∂yₙ twice: transposed [Ho·Wo, O] for ∂W, and with the padded
@@ -286,19 +322,28 @@ func (k *convKernel) BackwardAlloc(in []*tensor.Dense, gradOut *tensor.Dense, al
 			for o := 0; o < g.O; o++ {
 				src := dyn[o*g.cols : (o+1)*g.cols]
 				copy(dyP[o*g.ld:], src)
+				if dwT == nil {
+					continue
+				}
 				for p, v := range src {
 					dyT[p*g.O+o] = v
 				}
 			}
-			g.im2col(x[n*g.inSize:(n+1)*g.inSize], col)
-			matmul(g.rows, g.O, g.cols, col, g.ld, dyT, g.O, dwT, g.O, true)
+			if dwT != nil {
+				g.im2col(x[n*g.inSize:(n+1)*g.inSize], col)
+				matmul(g.rows, g.O, g.cols, col, g.ld, dyT, g.O, dwT, g.O, true)
+			}
 			matmul(g.rows, g.cols, g.O, wT, g.O, dyP, g.ld, dcol, g.ld, false)
 			g.col2im(dcol, dx[n*g.inSize:(n+1)*g.inSize])
+		}
+		if spikes != nil {
+			weightGrad(worker, lo, hi)
+			return
 		}
 		partial[worker] = dwT
 	})
 
-	return g.gradients(in, dx, partial), nil
+	return result(), nil
 }
 
 // gradients sums the per-goroutine ∂Wᵀ partials (rows of O values, the

@@ -33,3 +33,22 @@ func sumsRow2(x, dy *float32, n int, s float32) (a, aa, b, bx float32) {
 func affineRow(out, u, v *float32, n int, a, b, c float32) {
 	panic("nn: affineRow has no implementation on this architecture")
 }
+
+// haveSpikeKernel is false: the spike route runs its plain Go loops.
+var haveSpikeKernel = false
+
+func spikeGather16(npix, step int, masks *uint64, taps *int, ntaps int, w *float32, ldw int, out *float32, ldo int) {
+	panic("nn: spikeGather16 has no implementation on this architecture")
+}
+
+func spikeGather8(npix, step int, masks *uint64, taps *int, ntaps int, w *float32, ldw int, out *float32, ldo int) {
+	panic("nn: spikeGather8 has no implementation on this architecture")
+}
+
+func spikeScatter16(npix, step int, masks *uint64, taps *int, ntaps int, dw *float32, ldw int, dy *float32, ldd int) {
+	panic("nn: spikeScatter16 has no implementation on this architecture")
+}
+
+func spikeScatter8(npix, step int, masks *uint64, taps *int, ntaps int, dw *float32, ldw int, dy *float32, ldd int) {
+	panic("nn: spikeScatter8 has no implementation on this architecture")
+}
