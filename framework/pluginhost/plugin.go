@@ -282,7 +282,7 @@ func (p *Plugin) callError(neuron, method string, ctx context.Context, err error
 	if neuron != "" {
 		what = fmt.Sprintf("%s of neuron %q", method, neuron)
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if timedOut(ctx, err) {
 		return p.fail(fmt.Errorf("plugin %s: %s timed out after %v; the plugin was stopped; raise the plugin call timeout if the neuron is only slow",
 			p.binary.Path, what, p.opts.CallTimeout))
 	}
@@ -297,6 +297,13 @@ func (p *Plugin) callError(neuron, method string, ctx context.Context, err error
 		return p.fail(errors.New(msg + "; fix the plugin or remove it from the plugin path, then resume from the last checkpoint"))
 	}
 	return p.fail(fmt.Errorf("plugin %s: %s failed: %v; the plugin was stopped", p.binary.Path, what, err))
+}
+
+// timedOut reports whether a failed call ran out of its time. gRPC can
+// notice the deadline a moment before the context's own timer fires, so a
+// DeadlineExceeded status counts as well as an expired context.
+func timedOut(ctx context.Context, err error) bool {
+	return errors.Is(ctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded
 }
 
 // reportedByPlugin reports whether a status code is one the plugin SDK
