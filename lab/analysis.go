@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/bench"
 	"github.com/snnlab/snnlab/framework/eval"
 	"github.com/snnlab/snnlab/framework/experiment"
@@ -179,7 +180,7 @@ func InferenceCost(cfg BenchConfig) (StepCost, error) {
 	if _, err := model.Backbone.Forward(x, framework.Pass{Path: framework.Spiking, T: cfg.T, Train: false}); err != nil {
 		return StepCost{}, fmt.Errorf("inference pass of %s: %w", cfg.Backbone, err)
 	}
-	vm := gorgonia.NewTapeMachine(g)
+	vm := autograd.NewMachine(g)
 	defer vm.Close()
 	m, err := metrics.Measure(cfg.Warmup, cfg.Steps, func() error {
 		vm.Reset()

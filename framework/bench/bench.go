@@ -221,7 +221,7 @@ func forwardTimes(model *train.Model, loss framework.Loss, cfg train.StepConfig,
 		return nil, err
 	}
 	defer arena.Close()
-	m := gorgonia.NewTapeMachine(g)
+	m := autograd.NewMachine(g)
 	defer m.Close()
 	var times []float64
 	for i := 0; i < steps+1; i++ {

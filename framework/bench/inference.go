@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/blas"
 	"github.com/snnlab/snnlab/framework/infer"
 	"github.com/snnlab/snnlab/framework/metrics"
@@ -177,5 +178,5 @@ func newGraphInference(backbone framework.Backbone, cfg Config, images []float32
 	if _, err := backbone.Forward(x, framework.Pass{Path: framework.Spiking, T: cfg.T, Train: false}); err != nil {
 		return nil, fmt.Errorf("bench inference graph: %w", err)
 	}
-	return gorgonia.NewTapeMachine(g), nil
+	return autograd.NewMachine(g), nil
 }

@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/data"
 	"github.com/snnlab/snnlab/framework/data/loader"
 )
@@ -211,7 +212,7 @@ func newForward(model framework.Backbone, s data.Shape, T, B int) (*forwardRun, 
 	}
 	r := &forwardRun{shape: s, T: T, B: B, F: F, x: x}
 	gorgonia.Read(y, &r.read)
-	r.machine = gorgonia.NewTapeMachine(g)
+	r.machine = autograd.NewMachine(g)
 	return r, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/data"
 	"github.com/snnlab/snnlab/framework/data/loader"
 	"github.com/snnlab/snnlab/framework/nn"
@@ -225,7 +226,7 @@ func newClassifierStep(backbone framework.Backbone, head *nn.Linear, s data.Shap
 	if st.gradNodes, err = gorgonia.Grad(st.cost, wrt...); err != nil {
 		return nil, fmt.Errorf("building gradients: %w", err)
 	}
-	st.machine = gorgonia.NewTapeMachine(g)
+	st.machine = autograd.NewMachine(g)
 	return st, nil
 }
 

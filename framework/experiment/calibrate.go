@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/data/loader"
 )
 
@@ -36,7 +37,7 @@ func (tr *Trainer) CalibrateBatchNorm(ctx context.Context) error {
 	if _, err := tr.Model.Backbone.Forward(x, framework.Pass{Path: framework.Spiking, T: cfg.T, Train: true}); err != nil {
 		return fmt.Errorf("batch-norm calibration: %w", err)
 	}
-	m := gorgonia.NewTapeMachine(g)
+	m := autograd.NewMachine(g)
 	defer m.Close()
 
 	it, err := ld.Epoch(ctx, loader.Position{})

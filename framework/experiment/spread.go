@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/snnlab/snnlab/framework"
+	"github.com/snnlab/snnlab/framework/autograd"
 	"github.com/snnlab/snnlab/framework/data/loader"
 	"github.com/snnlab/snnlab/framework/train"
 )
@@ -183,7 +184,7 @@ func newSpikeCounter(tr *Trainer) (*spikeCounter, error) {
 	if _, err := backbone.Forward(c.x, framework.Pass{Path: framework.Spiking, T: cfg.T}); err != nil {
 		return nil, fmt.Errorf("spike counter for run %q: %w", cfg.Name, err)
 	}
-	c.machine = gorgonia.NewTapeMachine(g)
+	c.machine = autograd.NewMachine(g)
 	return c, nil
 }
 

@@ -126,7 +126,7 @@ func NewDualPath(model *Model, loss framework.Loss, cfg StepConfig) (*DualPath, 
 	if s.arena, err = autograd.NewArena(g); err != nil {
 		return nil, fmt.Errorf("training step: %w", err)
 	}
-	s.machine = gorgonia.NewTapeMachine(g)
+	s.machine = autograd.NewMachine(g)
 	return s, nil
 }
 

@@ -95,7 +95,7 @@ func detachedGradients(model *Model, loss framework.Loss, cfg StepConfig, viewA,
 	if err != nil {
 		return nil, err
 	}
-	m := gorgonia.NewTapeMachine(g)
+	m := autograd.NewMachine(g)
 	defer m.Close()
 	if err := m.RunAll(); err != nil {
 		return nil, err
