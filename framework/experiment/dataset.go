@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/snnlab/snnlab/framework/data"
 	"github.com/snnlab/snnlab/framework/data/augment"
@@ -21,8 +22,53 @@ type Datasets struct {
 // user's data folder (unused for the embedded MNIST). The limits take a
 // class-balanced prefix of each split.
 func LoadDatasets(cfg Config, dataDir string) (*Datasets, error) {
+	raw, err := loadCached(cfg.Dataset, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	ds := *raw
+	if ds.Train, err = limit(ds.Train, cfg.TrainLimit); err != nil {
+		return nil, fmt.Errorf("train_limit: %w", err)
+	}
+	if ds.Test, err = limit(ds.Test, cfg.TestLimit); err != nil {
+		return nil, fmt.Errorf("test_limit: %w", err)
+	}
+	return &ds, nil
+}
+
+// datasetKey names one loaded dataset: its kind and folder.
+type datasetKey struct{ name, dir string }
+
+// loaded keeps every dataset this process has read, unlimited. A script
+// that evaluates many runs on one dataset then holds one copy of the
+// images instead of one per run (CIFAR-10 takes 180 MB). Datasets are
+// read-only once loaded, so the runs can share them.
+var loaded = struct {
+	sync.Mutex
+	sets map[datasetKey]*Datasets
+}{sets: map[datasetKey]*Datasets{}}
+
+// loadCached returns the full splits of dataset name in dataDir, reading
+// them on first use.
+func loadCached(name, dataDir string) (*Datasets, error) {
+	key := datasetKey{name, dataDir}
+	loaded.Lock()
+	defer loaded.Unlock()
+	if ds, ok := loaded.sets[key]; ok {
+		return ds, nil
+	}
+	ds, err := loadFull(name, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	loaded.sets[key] = ds
+	return ds, nil
+}
+
+// loadFull reads the full training and test splits of dataset name.
+func loadFull(name, dataDir string) (*Datasets, error) {
 	var ds Datasets
-	switch cfg.Dataset {
+	switch name {
 	case "mnist":
 		train, err := data.DefaultMNIST(true)
 		if err != nil {
@@ -64,18 +110,10 @@ func LoadDatasets(cfg Config, dataDir string) (*Datasets, error) {
 		}
 		ds = Datasets{Train: train, Test: test, Mean: toFloat32(mean), Std: toFloat32(std)}
 	default:
-		return nil, fmt.Errorf("dataset %q is unknown; use mnist, cifar10 or imagefolder", cfg.Dataset)
+		return nil, fmt.Errorf("dataset %q is unknown; use mnist, cifar10 or imagefolder", name)
 	}
 	if c, ok := ds.Train.(data.Classer); ok {
 		ds.Classes = c.Classes()
-	}
-
-	var err error
-	if ds.Train, err = limit(ds.Train, cfg.TrainLimit); err != nil {
-		return nil, fmt.Errorf("train_limit: %w", err)
-	}
-	if ds.Test, err = limit(ds.Test, cfg.TestLimit); err != nil {
-		return nil, fmt.Errorf("test_limit: %w", err)
 	}
 	return &ds, nil
 }
