@@ -34,6 +34,12 @@ func instrument(filename string, src []byte) ([]byte, error) {
 	var inserts []insertion
 	mark := func(list []ast.Stmt) {
 		for _, s := range list {
+			switch s.(type) {
+			case *ast.CaseClause, *ast.CommClause:
+				// The body of a switch or select holds its clauses, which
+				// take no marker; their own statements are marked below.
+				continue
+			}
 			pos := fset.Position(s.Pos())
 			inserts = append(inserts, insertion{pos.Offset, fmt.Sprintf("%s.Line(%d); ", markerPackage, pos.Line)})
 		}

@@ -120,6 +120,7 @@ func TestScriptErrorsNameFileAndLine(t *testing.T) {
 		{"syntax_error.go", `syntax_error\.go:8: expected operand`},
 		{"type_error.go", `type_error\.go:6: cannot convert "three" to int`},
 		{"panic.go", `panic\.go:9: panic: .*index out of range`},
+		{"switch_panic.go", `switch_panic\.go:12: panic: .*index out of range`},
 		{"unknown_neuron.go", `unknown_neuron\.go:8: .*unknown neuron "quantum-lif"; known neurons: alif, if, lif, mixedlif, plif`},
 	}
 	for _, c := range cases {
