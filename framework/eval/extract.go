@@ -123,7 +123,7 @@ func Extract(ctx context.Context, model framework.Backbone, ds data.Dataset, opt
 		if err != nil {
 			return Features{}, fmt.Errorf("extract features at sample %d of %d: %w", done, N, err)
 		}
-		out.store(steps, b, opts.Batch)
+		out.Store(steps, b, opts.Batch)
 		done += b.Size
 		if opts.Progress != nil {
 			opts.Progress(done, N)
@@ -135,12 +135,14 @@ func Extract(ctx context.Context, model framework.Backbone, ds data.Dataset, opt
 	return out, nil
 }
 
-// store averages the per-step output [T·B, F] of one batch over T and
-// writes its first b.Size rows at the samples' positions.
-func (f *Features) store(steps []float32, b *loader.Batch, B int) {
+// Store averages the per-step output [T·B, F] of one batch over T and
+// writes its first b.Size rows at the samples' positions, keeping the
+// per-step rows too when f.PerStep is set. B is the batch size steps was
+// computed for, at least b.Size.
+func (f *Features) Store(steps []float32, b *loader.Batch, B int) {
 	T, F := f.T, f.F
 	inv := 1 / float32(T)
-	for k, idx := range b.Indices {
+	for k, idx := range b.Indices[:b.Size] {
 		row := f.Data[idx*F : (idx+1)*F]
 		for t := 0; t < T; t++ {
 			src := steps[(t*B+k)*F : (t*B+k+1)*F]

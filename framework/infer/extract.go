@@ -77,7 +77,7 @@ func Extract(ctx context.Context, e *Engine, ds data.Dataset, opts ExtractOption
 		if err != nil {
 			return eval.Features{}, fmt.Errorf("event-driven features at sample %d of %d: %w", done, N, err)
 		}
-		store(&res, steps, b)
+		res.Store(steps, b, b.Size)
 		done += B
 		if opts.Progress != nil {
 			opts.Progress(done, N)
@@ -87,27 +87,4 @@ func Extract(ctx context.Context, e *Engine, ds data.Dataset, opts ExtractOption
 		return eval.Features{}, fmt.Errorf("event-driven features: the loader delivered %d of %d samples", done, N)
 	}
 	return res, nil
-}
-
-// store averages the per-step features [T, B, F] of one batch over T and
-// writes them at the samples' positions.
-func store(f *eval.Features, steps []float32, b *loader.Batch) {
-	T, F, B := f.T, f.F, b.Size
-	inv := 1 / float32(T)
-	for k, idx := range b.Indices[:B] {
-		row := f.Data[idx*F : (idx+1)*F]
-		for t := 0; t < T; t++ {
-			src := steps[(t*B+k)*F : (t*B+k+1)*F]
-			for j, v := range src {
-				row[j] += v
-			}
-			if f.PerStep != nil {
-				copy(f.PerStep[(t*f.N+idx)*F:(t*f.N+idx+1)*F], src)
-			}
-		}
-		for j := range row {
-			row[j] *= inv
-		}
-		f.Labels[idx] = b.Labels[k]
-	}
 }
