@@ -41,26 +41,24 @@ type classifierKey struct {
 // features, trained on the first train training images and scored on the
 // first test test images (class-balanced; 0 for all, or the run's own
 // limits when both equal them). It is stored in the run folder under
-// deploy/ and loaded from there by later calls with the same arguments and
-// by `snnlab export`.
+// deploy/ (see ClassifierFile) and loaded from there by later calls with
+// the same arguments and by `snnlab export`. Loading a stored classifier
+// does not need the dataset, but training one does.
 func (m *Model) Classifier(train, test int, opts LinearOptions) (*LinearClassifier, Result, error) {
-	if err := m.needData("training a linear classifier"); err != nil {
-		return nil, Result{}, err
-	}
-	key := classifierKey{linearKey{opts.Epochs, opts.Batch, opts.LR, opts.WeightDecay, opts.Standardize, opts.Seed}, train, test}
-	hash, err := records.ConfigHash(key)
+	path, err := m.ClassifierFile(train, test, opts)
 	if err != nil {
 		return nil, Result{}, err
 	}
-	dir, err := m.run.Subdir(classifierDir)
-	if err != nil {
-		return nil, Result{}, err
-	}
-	path := filepath.Join(dir, fmt.Sprintf("classifier-%s.ckpt", hash[:records.ShortHashLen]))
 	if clf, res, err := readClassifier(path); err == nil {
 		settings.Log.Info().Str("run", m.run.ID()).Str("file", path).Float64("top1", res.Top1).Msg("reusing trained linear classifier")
 		return clf, res, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, Result{}, err
+	}
+	if err := m.needData("training a linear classifier"); err != nil {
+		return nil, Result{}, err
+	}
+	if _, err := m.run.Subdir(classifierDir); err != nil {
 		return nil, Result{}, err
 	}
 
@@ -89,6 +87,18 @@ func (m *Model) Classifier(train, test int, opts LinearOptions) (*LinearClassifi
 	}
 	settings.Log.Info().Str("run", m.run.ID()).Float64("top1", res.Top1).Str("file", path).Msg("linear classifier trained")
 	return clf, res, nil
+}
+
+// ClassifierFile returns the file in the run folder that Classifier reads
+// and writes for these arguments. The file exists only once a classifier
+// with exactly these settings and limits has been trained.
+func (m *Model) ClassifierFile(train, test int, opts LinearOptions) (string, error) {
+	key := classifierKey{linearKey{opts.Epochs, opts.Batch, opts.LR, opts.WeightDecay, opts.Standardize, opts.Seed}, train, test}
+	hash, err := records.ConfigHash(key)
+	if err != nil {
+		return "", fmt.Errorf("run %s: classifier file name: %w", m.run.ID(), err)
+	}
+	return filepath.Join(m.Dir, classifierDir, fmt.Sprintf("classifier-%s.ckpt", hash[:records.ShortHashLen])), nil
 }
 
 // StoredClassifier returns the most recently trained classifier kept in
@@ -147,6 +157,43 @@ func (m *Model) trainerFor(train, test int) (*experiment.Trainer, error) {
 // into its weights and bias.
 func (m *Model) TargetNetwork(clf *LinearClassifier) (TargetNetwork, error) {
 	return experiment.DeployNetwork(m.trainer.Model.Backbone, m.Config, clf)
+}
+
+// CheckExport checks that the run can be exported to target, without a
+// trained classifier and without writing files. It resolves the target and
+// its options. For loihi2 it also runs the export's layer checks on the
+// backbone's spiking path followed by a read-out of zero weights (Prepare
+// for a chain network, the NIR conversion for a residual one).
+// Call it before training a classifier for an export, so that a network
+// the target rejects fails in seconds.
+//
+// NOTE: other targets are only resolved here; their layer checks run in
+// Export.
+func (m *Model) CheckExport(target string, options map[string]any) error {
+	t, err := framework.NewTarget(target, options)
+	if err != nil {
+		return err
+	}
+	lt, ok := t.(*loihi2.Target)
+	if !ok {
+		return nil
+	}
+	features := m.Backbone().FeatureDim()
+	placeholder := &LinearClassifier{F: features, C: 1, W: make([]float32, features), B: make([]float32, 1)}
+	net, err := m.TargetNetwork(placeholder)
+	if err != nil {
+		return err
+	}
+	if loihi2.IsResidual(net) {
+		if _, err := loihi2.ExportNIRNetwork(net, lt.NIR); err != nil {
+			return fmt.Errorf("run %s: loihi2: NIR export: %w", m.run.ID(), err)
+		}
+		return nil
+	}
+	if _, err := loihi2.Prepare(net); err != nil {
+		return fmt.Errorf("run %s: loihi2: %w", m.run.ID(), err)
+	}
+	return nil
 }
 
 // ExportNetwork writes net for the registered target (see `snnlab list

@@ -62,6 +62,19 @@ func TestOpenRunWithoutData(t *testing.T) {
 	if err != nil || len(rep.Files) != 2 {
 		t.Errorf("export without data: files %v, error %v", rep.Files, err)
 	}
+	// The classifier stored with the same settings loads without the data.
+	if again, _, err := m.Classifier(64, 32, linear); err != nil || again.W[3] != clf.W[3] {
+		t.Errorf("stored classifier with the same settings, without data: %v", err)
+	}
+	if file, err := m.ClassifierFile(64, 32, linear); err != nil || file != path {
+		t.Errorf("classifier file %q (%v), want the stored %q", file, err, path)
+	}
+	if err := m.CheckExport("loihi2", nil); err != nil {
+		t.Errorf("check export of an average-pool VGG: %v", err)
+	}
+	if err := m.CheckExport("loihi2", map[string]any{"timing": "later"}); err == nil || !strings.Contains(err.Error(), "later") {
+		t.Errorf("check export with an invalid option: got %v", err)
+	}
 	if _, _, err := m.Classifier(64, 16, linear); err == nil || !strings.Contains(err.Error(), "needs the cifar10 dataset") {
 		t.Errorf("classifier without data: got %v", err)
 	}

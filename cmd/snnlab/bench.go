@@ -30,13 +30,17 @@ forward, loss and backward.
 With -inference it times the backbone's spiking path in evaluation mode
 instead (batch-norm with running statistics, no gradients): the pass a
 trained network is evaluated on. -engine event (the default) runs the
-event-driven engine, whose convolutions after the first add one weight row
-per input spike, and prints each layer's spike rate and share of the time;
--engine graph runs the gorgonia graph with dense kernels. By default the
-model is untrained and fed standard normal noise, so its spike rates differ
-from a trained network's; -checkpoint RUN_DIR times a finished run's
-trained backbone instead (with its backbone, neuron and T), and -data DIR
-feeds it the first test images of the run's dataset.
+event-driven engine and prints each layer's spike rate and share of the
+time. Its convolutions that read spikes, directly or through a max pool,
+add one weight row per input spike; a convolution that reads analog values
+(the image, or rates after an average pool, as in a VGG trained with
+pool=avg) runs dense. -engine graph runs the gorgonia graph with dense
+kernels. By default the model is untrained and fed standard normal noise,
+so its spike rates differ from a trained network's; -checkpoint RUN_DIR
+times a finished run's trained backbone instead (with its backbone, neuron
+and T, so -T, -neuron and -loss are rejected with it), and -data DIR feeds
+it the first test images of the run's dataset (class-balanced). The
+output's input line says which input was timed.
 
 The default build is pure Go (with vector kernels on CPUs that have AVX2
 and FMA); CGO_LDFLAGS=-lopenblas go build -tags openblas ./cmd/snnlab
@@ -67,26 +71,29 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkBenchFlags(fs.Args(), set, cfg, *inference, *checkpoint, *dataDir); err != nil {
+		return err
+	}
 
-	if (*checkpoint != "" || *dataDir != "") && !*inference {
-		return fmt.Errorf("bench: -checkpoint and -data time a trained network's inference; add -inference")
-	}
-	if *dataDir != "" && *checkpoint == "" {
-		return fmt.Errorf("bench: -data needs -checkpoint: the images are those of the run's dataset")
-	}
 	opts := bench.InferenceOptions{Engine: *engine}
+	input := "standard normal noise"
 	if *checkpoint != "" {
 		m, err := trainedBackbone(*checkpoint, *dataDir, &cfg, &opts, stderr)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
+		if opts.Images != nil {
+			input = fmt.Sprintf("first %d test images of %s (class-balanced)", cfg.Batch, m.Config.Dataset)
+		}
 	}
 
 	fmt.Fprintf(stdout, "snnlab bench: %s + %s, %s %v, T=%d, batch %d, %d warm-up + %d timed steps, GOMAXPROCS %d\n",
 		cfg.Neuron, cfg.Loss, cfg.Backbone, cfg.BackboneOptions, cfg.T, cfg.Batch, cfg.Warmup, cfg.Steps, runtime.GOMAXPROCS(0))
 	if *inference {
-		return benchInference(cfg, opts, stdout)
+		return benchInference(cfg, opts, input, stdout)
 	}
 	res, err := bench.Run(cfg)
 	if err != nil {
@@ -107,6 +114,42 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "time split:     forward %.0f %%, loss %.0f %%, backward and update %.0f %%\n",
 		share(res.Forward), share(res.Loss), share(res.Backward))
 	fmt.Fprintf(stdout, "peak memory:    Go heap %.0f MiB, process RSS %.0f MiB\n", res.PeakHeapMB, res.PeakRSSMB)
+	return nil
+}
+
+// checkBenchFlags rejects flags that bench would otherwise ignore or
+// override, and settings out of range. set contains the names of the flags
+// given on the command line.
+func checkBenchFlags(rest []string, set map[string]bool, cfg bench.Config, inference bool, checkpoint, dataDir string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("bench: unexpected argument %q: bench takes flags only (snnlab bench -h lists them)", rest[0])
+	}
+	if set["engine"] && !inference {
+		return fmt.Errorf("bench: -engine selects the inference engine; add -inference, or drop -engine to time the training step")
+	}
+	if (checkpoint != "" || dataDir != "") && !inference {
+		return fmt.Errorf("bench: -checkpoint and -data time a trained network's inference; add -inference")
+	}
+	if dataDir != "" && checkpoint == "" {
+		return fmt.Errorf("bench: -data needs -checkpoint: the images are those of the run's dataset")
+	}
+	if checkpoint != "" {
+		for _, name := range []string{"T", "neuron", "loss"} {
+			if set[name] {
+				return fmt.Errorf("bench: -%s cannot be combined with -checkpoint, which times the run's own backbone, neuron, loss and T; drop -%s", name, name)
+			}
+		}
+	}
+	switch {
+	case cfg.T < 1:
+		return fmt.Errorf("bench: -T %d: want at least 1 time step", cfg.T)
+	case cfg.Batch < 1:
+		return fmt.Errorf("bench: -batch %d: want at least 1 image", cfg.Batch)
+	case cfg.Steps < 1:
+		return fmt.Errorf("bench: -steps %d: want at least 1 timed step", cfg.Steps)
+	case cfg.Warmup < 0:
+		return fmt.Errorf("bench: -warmup %d: want 0 or more steps", cfg.Warmup)
+	}
 	return nil
 }
 
@@ -140,13 +183,16 @@ func trainedBackbone(dir, dataDir string, cfg *bench.Config, opts *bench.Inferen
 	return m, nil
 }
 
-func benchInference(cfg bench.Config, opts bench.InferenceOptions, stdout io.Writer) error {
+// benchInference times inference and prints the result. The text input
+// describes the images timed.
+func benchInference(cfg bench.Config, opts bench.InferenceOptions, input string, stdout io.Writer) error {
 	res, err := bench.RunInferenceWith(cfg, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "mode:           inference, spiking path, evaluation mode, backbone only\n")
 	fmt.Fprintf(stdout, "engine:         %s\n", res.Engine)
+	fmt.Fprintf(stdout, "input:          %s\n", input)
 	fmt.Fprintf(stdout, "build:          %s\n", res.Build)
 	fmt.Fprintf(stdout, "batch:          %.3f s median (", res.MedianBatch)
 	for i, s := range res.BatchSeconds {

@@ -40,7 +40,7 @@ func TestExportLoihi2(t *testing.T) {
 	for _, want := range []string{
 		"classifier: trained now, 20 epochs",
 		filepath.Join(out, "network.net"), filepath.Join(out, "network.nir"),
-		"resources (estimate): 3 cores, 1 chips",
+		"resources (estimate): 3 cores, 1 chip\n",
 		"quantisation: stage1.0.conv conv:", "quantisation: stage2.0.conv conv:", "quantisation: classifier dense:",
 		"mapping constants (estimate", "source: synaptic spike op 23.6 pJ",
 	} {
@@ -48,16 +48,48 @@ func TestExportLoihi2(t *testing.T) {
 			t.Errorf("export output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// Without a test set while training, the epoch lines carry no test accuracy.
+	if strings.Contains(r.stderr, "test_top1") {
+		t.Errorf("classifier training logs test_top1 without a test set:\n%s", r.stderr)
+	}
 	stored, _ := filepath.Glob(filepath.Join(runs["vgg-avg"], "deploy", "classifier-*.ckpt"))
 	if len(stored) != 1 {
 		t.Fatalf("want the trained classifier kept in the run folder, found %v", stored)
 	}
 
-	// A second export uses the stored classifier instead of training one.
+	// A second export uses the stored classifier instead of training one,
+	// and prints how to select another.
 	again := runSnnlab(t, dir, "export", "--checkpoint", runs["vgg-avg"], "--out", filepath.Join(dir, "out2"))
-	if again.code != 0 || !strings.Contains(again.stdout, "classifier: "+stored[0]) {
+	if again.code != 0 || !strings.Contains(again.stdout, "classifier: "+stored[0]+" (stored, 20 epochs") {
 		t.Errorf("second export: exit %d, stdout:\n%s\nstderr:\n%s", again.code, again.stdout, again.stderr)
 	}
+	if !strings.Contains(again.stdout, "pass -linear-epochs or -linear-lr") {
+		t.Errorf("second export does not say how to use other classifier settings:\n%s", again.stdout)
+	}
+
+	// Explicit classifier flags select the stored classifier with those
+	// settings, or train a new one; they are never ignored.
+	same := runSnnlab(t, dir, "export", "--checkpoint", runs["vgg-avg"], "--out", filepath.Join(dir, "out3"), "--linear-epochs", "20", "--linear-lr", "0.01")
+	if same.code != 0 || !strings.Contains(same.stdout, "classifier: "+stored[0]+" (stored, trained earlier with 20 epochs, lr 0.01") {
+		t.Errorf("export with the stored settings: exit %d, stdout:\n%s\nstderr:\n%s", same.code, same.stdout, same.stderr)
+	}
+	other := runSnnlab(t, dir, "export", "--checkpoint", runs["vgg-avg"], "--out", filepath.Join(dir, "out4"), "--linear-epochs", "3")
+	if other.code != 0 || !strings.Contains(other.stdout, "classifier: trained now, 3 epochs") {
+		t.Errorf("export with other settings: exit %d, stdout:\n%s\nstderr:\n%s", other.code, other.stdout, other.stderr)
+	}
+	if stored, _ = filepath.Glob(filepath.Join(runs["vgg-avg"], "deploy", "classifier-*.ckpt")); len(stored) != 2 {
+		t.Errorf("want two stored classifiers after training one with other settings, found %v", stored)
+	}
+}
+
+// storedClassifiers returns the classifier files in a run's deploy folder.
+func storedClassifiers(t *testing.T, run string) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(run, "deploy", "classifier-*.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
 }
 
 func TestExportRejectsUndeployableRuns(t *testing.T) {
@@ -68,6 +100,7 @@ func TestExportRejectsUndeployableRuns(t *testing.T) {
 		want string
 	}{
 		{"vgg-max", `layer stage1.pool (maxpool): layer kind "maxpool" is not supported`},
+		{"vgg-max", `a VGG trained with the backbone option "pool": "avg" can be exported`},
 		{"vgg-soft", `layer stage1.0.sn (neuron): neuron "mixedlif" uses soft reset`},
 	}
 	for _, c := range cases {
@@ -79,13 +112,24 @@ func TestExportRejectsUndeployableRuns(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "network.net")); err == nil {
 			t.Errorf("%s: network.net was written for a rejected network", c.run)
 		}
+		// The layers are checked before a classifier is trained.
+		if strings.Contains(r.stdout, "classifier:") || len(storedClassifiers(t, runs[c.run])) > 0 {
+			t.Errorf("%s: a classifier was trained for a rejected network; stdout:\n%s", c.run, r.stdout)
+		}
 	}
 
-	// A residual network is written to NIR only, and the output gives the reason.
+	// A residual network is written to NIR only, and the output gives the
+	// reason. -eval prints the float accuracy on all test images (40, fewer
+	// than requested) and the reason the emulator does not run.
 	out := filepath.Join(dir, "out-resnet")
-	r := runSnnlab(t, dir, "export", "--checkpoint", runs["resnet"], "--out", out)
+	r := runSnnlab(t, dir, "export", "--checkpoint", runs["resnet"], "--out", out, "--linear-epochs", "3", "--eval", "1000")
 	if r.code != 0 || !strings.Contains(r.stdout, "network.net not written: the network has residual additions") {
 		t.Errorf("resnet: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"accuracy on 40 test images:", "-eval 1000 is more than the 40 images of the test split", "float probe (snnlab features)", "not measured: the Loihi 2 emulator runs chain networks only"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("resnet -eval output lacks %q:\n%s", want, r.stdout)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(out, "network.nir")); err != nil {
 		t.Errorf("resnet: network.nir missing: %v", err)
@@ -105,6 +149,14 @@ func TestExportRejectsUndeployableRuns(t *testing.T) {
 	r = runSnnlab(t, dir, "export", "--checkpoint", runs["vgg-avg"], "--out", out, "--target-option", "timing=later")
 	if r.code != 1 || !strings.Contains(r.stderr, `value "later" is not valid; valid values are lava, aligned`) {
 		t.Errorf("bad target option: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	r = runSnnlab(t, dir, "export", "--checkpoint", runs["vgg-avg"], "--out", out, "--target", "truenorth")
+	if r.code != 1 || !strings.Contains(r.stderr, "--target truenorth") {
+		t.Errorf("unknown target: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	// Neither bad target was found only after training a classifier.
+	if stored := storedClassifiers(t, runs["vgg-avg"]); len(stored) > 0 {
+		t.Errorf("a classifier was trained before the target was checked: %v", stored)
 	}
 }
 

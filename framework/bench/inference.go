@@ -71,13 +71,20 @@ func RunInference(cfg Config) (InferenceResult, error) {
 }
 
 // RunInferenceWith times the spiking-path forward pass of one batch in
-// evaluation mode on synthetic standard normal images, repeated over the T
-// steps as the direct encoding does. An untrained model's spike rates,
-// and so the work of the event-driven engine, differ from a trained
-// network's; pass a trained Backbone to time realistic activity.
+// evaluation mode on opts.Images, or on synthetic standard normal images
+// when that is nil, repeated over the T steps as the direct encoding does.
+// An untrained model's spike rates, and so the work of the event-driven
+// engine, differ from a trained network's. Pass a trained Backbone and
+// real Images to time realistic activity.
 func RunInferenceWith(cfg Config, opts InferenceOptions) (InferenceResult, error) {
 	if cfg.Steps < 1 {
 		return InferenceResult{}, fmt.Errorf("bench: %d timed batches, want at least 1", cfg.Steps)
+	}
+	if cfg.T < 1 {
+		return InferenceResult{}, fmt.Errorf("bench inference: T = %d time steps, want at least 1", cfg.T)
+	}
+	if cfg.Batch < 1 {
+		return InferenceResult{}, fmt.Errorf("bench inference: batch %d, want at least 1 image", cfg.Batch)
 	}
 	if opts.Engine == "" {
 		opts.Engine = EngineEvent

@@ -34,7 +34,9 @@ type LinearOptions struct {
 	NumClasses int   // number of classes; 0 infers one more than the largest label
 	Seed       int64 // seeds the sample order of every epoch
 
-	// Log receives one info line per epoch; the zero Logger is silent.
+	// Log receives one line per epoch: at info level for runs of up to 10
+	// epochs, and otherwise for every 10th and the last epoch, with the
+	// other epochs at debug level. The zero Logger is silent.
 	Log zerolog.Logger
 }
 
@@ -254,10 +256,29 @@ func trainLinear(ctx context.Context, train Features, test *Features, opts Linea
 			st.Tested = true
 		}
 		curve = append(curve, st)
-		opts.Log.Info().Int("epoch", epoch).Float64("lr", lr).Float64("loss", st.Loss).
-			Float64("train_top1", st.TrainTop1).Float64("test_top1", st.TestTop1).Msg("linear evaluation epoch")
+		logEpoch(opts.Log, st, opts.Epochs)
 	}
 	return clf, curve, nil
+}
+
+// logEpochInterval is the number of epochs between info lines when a
+// classifier trains for more than that many epochs. The other epochs are
+// logged at debug level.
+const logEpochInterval = 10
+
+// logEpoch logs one epoch of linear-probe training: at info level for every
+// epoch of a short run, and otherwise for every logEpochInterval-th and the
+// last epoch. test_top1 is logged only when a test set was scored.
+func logEpoch(log zerolog.Logger, st EpochStats, epochs int) {
+	ev := log.Debug()
+	if epochs <= logEpochInterval || (st.Epoch+1)%logEpochInterval == 0 || st.Epoch == epochs-1 {
+		ev = log.Info()
+	}
+	ev = ev.Int("epoch", st.Epoch).Float64("lr", st.LR).Float64("loss", st.Loss).Float64("train_top1", st.TrainTop1)
+	if st.Tested {
+		ev = ev.Float64("test_top1", st.TestTop1)
+	}
+	ev.Msg("linear evaluation epoch")
 }
 
 // mulABt sets c [m, n] = a·bᵀ for a [m, k] and b [n, k]. gonum's pure-Go

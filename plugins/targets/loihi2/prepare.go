@@ -156,6 +156,8 @@ func (p *preparer) add(name string, l *framework.Layer) error {
 		p.cur = []int{prod(p.cur)}
 	case "add":
 		return fmt.Errorf("residual addition is not supported by netx or the emulator; export the network to NIR")
+	case "maxpool":
+		return fmt.Errorf("layer kind %q is not supported; Loihi 2 export takes conv2d, linear, batchnorm, neuron, avgpool, sumpool and flatten, and a VGG trained with the backbone option \"pool\": \"avg\" can be exported", l.Kind)
 	default:
 		return fmt.Errorf("layer kind %q is not supported; Loihi 2 export takes conv2d, linear, batchnorm, neuron, avgpool, sumpool and flatten", l.Kind)
 	}
