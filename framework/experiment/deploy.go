@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/snnlab/snnlab/framework"
 	"github.com/snnlab/snnlab/framework/data"
@@ -21,6 +22,14 @@ import (
 // read-out sums W'x[t] + b' over the T steps, T times the score of the
 // time-mean feature, so its argmax is the classifier's argmax on the
 // features eval.Extract returns.
+//
+// One exception: a feature that almost never fires in the training split
+// (standard deviation below RareFeatureRatio times the median of the
+// non-constant features) gets W' = 0, its mean still folded into b'.
+// Standardisation scales such a feature by thousands, and one weight that
+// large would set a fixed-point target's weight scale and round every
+// other weight of the layer to a few levels. Dropping it changes the
+// scores only of the rare images on which it fires.
 func ReadoutLayer(name, input string, clf *eval.LinearClassifier) (framework.Layer, error) {
 	if clf == nil || clf.F < 1 || clf.C < 1 || len(clf.W) != clf.C*clf.F || len(clf.B) != clf.C {
 		return framework.Layer{}, fmt.Errorf("read-out %s: the linear classifier is empty or its W and B do not match C and F", name)
@@ -28,6 +37,7 @@ func ReadoutLayer(name, input string, clf *eval.LinearClassifier) (framework.Lay
 	if (clf.Mean == nil) != (clf.InvStd == nil) || clf.Mean != nil && (len(clf.Mean) != clf.F || len(clf.InvStd) != clf.F) {
 		return framework.Layer{}, fmt.Errorf("read-out %s: the classifier's standardisation has %d means and %d scales for F = %d features", name, len(clf.Mean), len(clf.InvStd), clf.F)
 	}
+	rare := rareFeatures(clf)
 	w := make([]float32, len(clf.W))
 	b := make([]float32, clf.C)
 	for c := 0; c < clf.C; c++ {
@@ -37,6 +47,9 @@ func ReadoutLayer(name, input string, clf *eval.LinearClassifier) (framework.Lay
 			if clf.Mean != nil {
 				v *= float64(clf.InvStd[f])
 				bias -= v * float64(clf.Mean[f])
+			}
+			if rare[f] {
+				v = 0
 			}
 			w[c*clf.F+f] = float32(v)
 		}
@@ -53,6 +66,36 @@ func ReadoutLayer(name, input string, clf *eval.LinearClassifier) (framework.Lay
 		Weights: map[string][]float32{"weight": w, "bias": b},
 		Shapes:  map[string][]int{"weight": {clf.C, clf.F}, "bias": {clf.C}},
 	}, nil
+}
+
+// RareFeatureRatio is the standard deviation, relative to the median of the
+// non-constant features, below which ReadoutLayer drops a feature.
+const RareFeatureRatio = 0.01
+
+// rareFeatures marks the features ReadoutLayer drops: those whose
+// standardisation scale is more than 1/RareFeatureRatio times the median
+// scale of the features that vary at all. A constant feature has scale 1
+// and is left alone, because it acts through the bias only.
+func rareFeatures(clf *eval.LinearClassifier) []bool {
+	rare := make([]bool, clf.F)
+	if clf.InvStd == nil {
+		return rare
+	}
+	var scales []float64
+	for _, s := range clf.InvStd {
+		if s != 1 {
+			scales = append(scales, float64(s))
+		}
+	}
+	if len(scales) == 0 {
+		return rare
+	}
+	sort.Float64s(scales)
+	median := scales[len(scales)/2]
+	for f, s := range clf.InvStd {
+		rare[f] = float64(s) > median/RareFeatureRatio
+	}
+	return rare
 }
 
 // DeployNetwork returns the trained network as hardware targets read it:

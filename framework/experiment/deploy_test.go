@@ -193,3 +193,40 @@ func TestInputShapeWithoutData(t *testing.T) {
 		t.Error("imagefolder shape was guessed without loading the data")
 	}
 }
+
+// A feature that fires on almost no training image would get a weight
+// thousands of times larger than the others; the read-out drops it and
+// keeps every other feature's folding.
+func TestReadoutLayerDropsRareFeature(t *testing.T) {
+	clf := randomClassifier(rand.New(rand.NewSource(3)), 3, 5, true)
+	clf.Mean[1], clf.InvStd[1] = 2e-6, 2741 // standard deviation 3.6e-4
+	l, err := experiment.ReadoutLayer("classifier", "flatten", clf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, b := l.Weights["weight"], l.Weights["bias"]
+	for c := 0; c < 3; c++ {
+		if w[c*5+1] != 0 {
+			t.Errorf("class %d: rare feature keeps weight %v", c, w[c*5+1])
+		}
+		if want := clf.W[c*5+2] * clf.InvStd[2]; math.Abs(float64(w[c*5+2]-want)) > 1e-6 {
+			t.Errorf("class %d: feature 2 weight %v, want %v", c, w[c*5+2], want)
+		}
+		// Where the rare feature is silent, as on almost every image, and
+		// the others sit at their means, the read-out gives the classifier's
+		// score there.
+		x := append([]float32(nil), clf.Mean...)
+		x[1] = 0
+		want, err := clf.Scores(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := float64(b[c])
+		for f := 0; f < 5; f++ {
+			got += float64(w[c*5+f]) * float64(x[f])
+		}
+		if math.Abs(got-float64(want[c])) > 1e-4 {
+			t.Errorf("class %d: read-out %v where the rare feature is silent, classifier %v", c, got, want[c])
+		}
+	}
+}
