@@ -6,10 +6,10 @@ import "fmt"
 // as a Network of plain layers, for hardware targets and for the
 // event-driven inference engine.
 //
-// Describe returns the layers in evaluation form and topological order:
-// conv2d without bias, batchnorm with its running statistics (not folded),
-// neuron, add (a residual sum of two Inputs), maxpool, and a final avgpool
-// over the whole last map that yields the [F] feature. Every layer names
+// Describe returns the layers in evaluation form and topological order.
+// The kinds are conv2d without bias, batchnorm with its running statistics
+// (not folded), neuron, add (a residual sum of two Inputs), and maxpool or
+// avgpool between stages. A final avgpool over the whole last map yields the [F] feature. Every layer names
 // the layers it reads in Inputs; the first reads the network input (empty
 // Inputs). Neuron layers carry the neuron's learned parameters in Weights
 // under their spec names (PLIF's "w"); Neuron, NeuronOptions and

@@ -6,10 +6,11 @@ package framework
 // "flatten" and "add". A target folds batch-norm into the preceding conv
 // or linear layer itself, or refuses the network.
 //
-// Attrs by kind: conv2d "kernel", "stride", "padding"; batchnorm "eps"
-// (Weights "weight" = γ, "bias" = β, "running_mean", "running_var");
-// maxpool and avgpool "kernel", "stride", "padding" (or per axis
-// "kernel_h", "kernel_w" and so on); add sums its Inputs elementwise.
+// Attrs by kind: conv2d has "kernel", "stride" and "padding". batchnorm
+// has "eps", with Weights "weight" = γ, "bias" = β, "running_mean" and
+// "running_var". maxpool and avgpool have "kernel", "stride" and "padding",
+// or per axis "kernel_h", "kernel_w" and so on. add sums its Inputs
+// elementwise.
 type Layer struct {
 	Name   string
 	Kind   string

@@ -10,8 +10,8 @@ import (
 // that time or inspect it. Changing its parameters changes the model.
 func (m *Model) Backbone() framework.Backbone { return m.trainer.Model.Backbone }
 
-// TestImages returns the first n test images, normalised as evaluation
-// sees them, one after another as [n, C, H, W]. It fails when the run was
+// TestImages returns the first n test images, normalised as feature
+// extraction normalises them, one after another as [n, C, H, W]. It fails when the run was
 // opened without its data or the test split has fewer than n images.
 func (m *Model) TestImages(n int) ([]float32, error) {
 	if err := m.needData("test images"); err != nil {

@@ -195,7 +195,7 @@ func TestInputShapeWithoutData(t *testing.T) {
 }
 
 // A feature that fires on almost no training image would get a weight
-// thousands of times larger than the others; the read-out drops it and
+// thousands of times larger than the others. The read-out drops it and
 // keeps every other feature's folding.
 func TestReadoutLayerDropsRareFeature(t *testing.T) {
 	clf := randomClassifier(rand.New(rand.NewSource(3)), 3, 5, true)

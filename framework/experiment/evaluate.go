@@ -72,6 +72,10 @@ func (tr *Trainer) Features(ctx context.Context, train bool, opts FeatureOptions
 
 // eventEngine compiles the backbone's current weights for the event-driven
 // engine, or returns nil when the backbone or its neuron is not supported.
+//
+// NOTE: any compile error, not only an unsupported backbone or neuron,
+// returns nil, so the graph runs instead without a word. The features stay
+// right, but a bug in the engine would only show as lost speed.
 func (tr *Trainer) eventEngine() *infer.Engine {
 	net, err := framework.DescribeBackbone(tr.Model.Backbone, tr.Config.Neuron, tr.Config.NeuronOptions, tr.Config.T)
 	if err != nil {

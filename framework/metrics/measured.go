@@ -16,7 +16,7 @@ import (
 // It works for any backbone the engine runs, not only the ResNets.
 //
 // NOTE: a convolution that reads average-pooled spikes runs as
-// multiply-accumulates on the pooled values; its operations are booked as
+// multiply-accumulates on the pooled values. Its operations are booked as
 // synaptic operations of the neuron layer it reads.
 func MeasuredSynOps(c infer.Counts) (SynOps, error) {
 	if c.Images < 1 {

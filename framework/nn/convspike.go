@@ -26,8 +26,8 @@ import (
 // spikeRoute selects when the spike route runs: spikeAuto where the
 // measured density is below spikeThreshold, spikeOff never, spikeForce for
 // every binary input. The environment variable SNNLAB_CONV_SPIKES sets it
-// at start-up ("off" or "force"; anything else is automatic), so that the
-// tests of other packages can run through either route. Tests here set it.
+// at start-up: "off" or "force", anything else is automatic. It lets the
+// tests of other packages run through either route. Tests here set it.
 var spikeRoute = spikeRouteFromEnv(os.Getenv("SNNLAB_CONV_SPIKES"))
 
 func spikeRouteFromEnv(v string) int {

@@ -15,9 +15,9 @@ import (
 // passes and evaluates the described layers with a plain reference
 // evaluator: convolution, batch-norm, pooling and additions in float64,
 // neurons by the registered neuron itself. It then compares the features
-// with the backbone's own evaluation-mode forward pass. Spikes may flip where a
-// potential lies within float32 rounding of the threshold, so features may
-// differ slightly; a wiring error moves them by far more.
+// with the backbone's own evaluation-mode forward pass. A spike may flip
+// where a potential lies within float32 rounding of the threshold, so the
+// features may differ slightly. A wiring error moves them by far more.
 func Describe(t *testing.T, bb framework.Backbone, in framework.InputShape, T int, neuron string) {
 	t.Helper()
 	const B = 2

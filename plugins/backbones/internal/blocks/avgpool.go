@@ -12,8 +12,8 @@ import (
 
 // AvgPool2d averages non-overlapping k×k windows of x [N, C, H, W] with
 // H and W multiples of k, giving [N, C, H/k, W/k]. Unlike max-pool it is
-// linear, so a hardware target can fold it into the next layer's weights;
-// on spikes its output is a spike rate, not a spike.
+// linear, so a hardware target can fold it into the next layer's weights.
+// On spikes its output is a spike rate, not a spike.
 func AvgPool2d(x *gorgonia.Node, k int) (*gorgonia.Node, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("average pool: window %d, want at least 1", k)
